@@ -1,0 +1,30 @@
+/**
+ * What flows between `ChunkDecoder` → `MessageAssembler` and `MessageChunker` → `ChunkEncoder`:
+ * one chunk with its header fully resolved (deltas applied, fields inherited from earlier chunks of
+ * the same chunk stream), plus where its payload sits in the message.
+ */
+export interface Chunk {
+  /** Header format as it was (decoder) or is to be (encoder) written: 0, 1, 2 or 3. RTMP 1.0 §5.3.1.2 */
+  fmt: 0 | 1 | 2 | 3;
+  /** Chunk stream id, 2..65599. */
+  chunkStreamId: number;
+  /** Absolute message timestamp (deltas already applied), 32-bit. */
+  timestamp: number;
+  /**
+   * The timestamp field as written in this chunk's header: absolute for fmt 0, the delta for
+   * fmt 1/2, and the inherited delta (or absolute) for fmt 3.
+   */
+  timestampField: number;
+  /** True when the header carries (or must carry) the 4-byte extended timestamp. */
+  extendedTimestamp: boolean;
+  /** Length of the whole message this chunk belongs to. */
+  messageLength: number;
+  /** Message type id. */
+  messageTypeId: number;
+  /** Message stream id. */
+  messageStreamId: number;
+  /** Byte offset of this chunk's payload within its message (0 on the first chunk). */
+  messageOffset: number;
+  /** This chunk's part of the payload (a view, never a copy, on the decoder side). */
+  payload: Buffer;
+}

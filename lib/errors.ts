@@ -1,0 +1,67 @@
+/**
+ * Every error this library raises is an `RtmpError` (or a subclass per layer) with a stable
+ * `code` string from `ErrorCode`, in the style of Node's `ERR_*` codes. Match on `code`, never on
+ * the message text.
+ */
+
+export const ErrorCode = {
+  // AMF (lib/amf)
+  AMF_TRUNCATED: 'ERR_AMF_TRUNCATED',
+  AMF_UNKNOWN_MARKER: 'ERR_AMF_UNKNOWN_MARKER',
+  AMF_RESERVED_MARKER: 'ERR_AMF_RESERVED_MARKER',
+  AMF_BAD_REFERENCE: 'ERR_AMF_BAD_REFERENCE',
+  AMF_DEPTH_EXCEEDED: 'ERR_AMF_DEPTH_EXCEEDED',
+  AMF_TOO_MANY_REFERENCES: 'ERR_AMF_TOO_MANY_REFERENCES',
+  AMF_LENGTH_EXCEEDED: 'ERR_AMF_LENGTH_EXCEEDED',
+  AMF_UNKNOWN_EXTERNALIZABLE: 'ERR_AMF_UNKNOWN_EXTERNALIZABLE',
+  AMF_UNENCODABLE: 'ERR_AMF_UNENCODABLE',
+  AMF_INVALID: 'ERR_AMF_INVALID',
+
+  // Handshake (lib/handshake)
+  HANDSHAKE_VERSION: 'ERR_HANDSHAKE_VERSION',
+  HANDSHAKE_TIMEOUT: 'ERR_HANDSHAKE_TIMEOUT',
+  HANDSHAKE_DIGEST: 'ERR_HANDSHAKE_DIGEST',
+  HANDSHAKE_CLOSED: 'ERR_HANDSHAKE_CLOSED',
+
+  // Chunk stream (lib/chunk)
+  CHUNK_SIZE_INVALID: 'ERR_CHUNK_SIZE_INVALID',
+  CHUNK_NO_PREVIOUS_HEADER: 'ERR_CHUNK_NO_PREVIOUS_HEADER',
+  CHUNK_MESSAGE_TOO_LARGE: 'ERR_CHUNK_MESSAGE_TOO_LARGE',
+  CHUNK_TOO_MANY_STREAMS: 'ERR_CHUNK_TOO_MANY_STREAMS',
+  CHUNK_PARTIAL_BYTES_EXCEEDED: 'ERR_CHUNK_PARTIAL_BYTES_EXCEEDED',
+  CHUNK_STREAM_ID_INVALID: 'ERR_CHUNK_STREAM_ID_INVALID',
+  CHUNK_INVALID_INPUT: 'ERR_CHUNK_INVALID_INPUT',
+  CHUNK_TRUNCATED: 'ERR_CHUNK_TRUNCATED',
+
+  // Messages (lib/message)
+  MESSAGE_TRUNCATED: 'ERR_MESSAGE_TRUNCATED',
+  MESSAGE_INVALID: 'ERR_MESSAGE_INVALID',
+  MESSAGE_UNKNOWN_TYPE: 'ERR_MESSAGE_UNKNOWN_TYPE',
+
+  // Stage splicing and pipelines
+  STAGE_MODE_MISMATCH: 'ERR_STAGE_MODE_MISMATCH',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class RtmpError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+export class AmfError extends RtmpError {}
+export class HandshakeError extends RtmpError {}
+export class ChunkError extends RtmpError {}
+export class MessageError extends RtmpError {}
+export class StageError extends RtmpError {}
+
+/** True when `err` is one of ours with the given code. */
+export function isRtmpError(err: unknown, code?: ErrorCode): err is RtmpError {
+  return err instanceof RtmpError && (code === undefined || err.code === code);
+}
