@@ -32,14 +32,33 @@ export const ErrorCode = {
   CHUNK_STREAM_ID_INVALID: 'ERR_CHUNK_STREAM_ID_INVALID',
   CHUNK_INVALID_INPUT: 'ERR_CHUNK_INVALID_INPUT',
   CHUNK_TRUNCATED: 'ERR_CHUNK_TRUNCATED',
+  CHUNK_INVALID_OPTION: 'ERR_CHUNK_INVALID_OPTION',
 
   // Messages (lib/message)
   MESSAGE_TRUNCATED: 'ERR_MESSAGE_TRUNCATED',
   MESSAGE_INVALID: 'ERR_MESSAGE_INVALID',
   MESSAGE_UNKNOWN_TYPE: 'ERR_MESSAGE_UNKNOWN_TYPE',
+  MESSAGE_BACK_POINTER_MISMATCH: 'ERR_MESSAGE_BACK_POINTER_MISMATCH',
+  MESSAGE_UNKNOWN_SO_EVENT: 'ERR_MESSAGE_UNKNOWN_SO_EVENT',
 
   // Stage splicing and pipelines
   STAGE_MODE_MISMATCH: 'ERR_STAGE_MODE_MISMATCH',
+
+  // Sessions: connections, commands, server and client (lib/session, lib/server, lib/client)
+  SESSION_CLOSED: 'ERR_SESSION_CLOSED',
+  SESSION_READ_TIMEOUT: 'ERR_SESSION_READ_TIMEOUT',
+  SESSION_WRITE_TIMEOUT: 'ERR_SESSION_WRITE_TIMEOUT',
+  SESSION_STATE: 'ERR_SESSION_STATE',
+  COMMAND_FAILED: 'ERR_COMMAND_FAILED',
+  COMMAND_TIMEOUT: 'ERR_COMMAND_TIMEOUT',
+  CONNECT_REJECTED: 'ERR_CONNECT_REJECTED',
+  CONNECT_TIMEOUT: 'ERR_CONNECT_TIMEOUT',
+  INVALID_URL: 'ERR_INVALID_URL',
+  PUBLISH_REJECTED: 'ERR_PUBLISH_REJECTED',
+  PLAY_REJECTED: 'ERR_PLAY_REJECTED',
+  ABORTED: 'ERR_ABORTED',
+  SERVER_STATE: 'ERR_SERVER_STATE',
+  INVALID_OPTION: 'ERR_INVALID_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -60,6 +79,16 @@ export class HandshakeError extends RtmpError {}
 export class ChunkError extends RtmpError {}
 export class MessageError extends RtmpError {}
 export class StageError extends RtmpError {}
+export class SessionError extends RtmpError {}
+
+/** A `_error` answer (or an error-level onStatus) from the peer; `info` is its information object. */
+export class CommandError extends RtmpError {
+  readonly info: unknown;
+  constructor(code: ErrorCode, message: string, info?: unknown, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.info = info;
+  }
+}
 
 /** True when `err` is one of ours with the given code. */
 export function isRtmpError(err: unknown, code?: ErrorCode): err is RtmpError {

@@ -1,0 +1,101 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { ErrorCode, MessageError, RtmpError } from '../errors.js';
+import { decodeMessage, type DecodeMessageOptions } from '../message/decode.js';
+import type { Message } from '../message/message.js';
+import { MessageType } from '../message/message-type.js';
+import type { ObjectEncodingState, RtmpEvent } from './events.js';
+
+export interface CommandDecoderOptions {
+  /** Shared with the connection's `CommandEncoder`, so replies follow the negotiated encoding. */
+  encoding?: ObjectEncodingState;
+  /** AMF limits (depth, references) and aggregate limits. */
+  decode?: DecodeMessageOptions;
+  /** Events buffered before backpressure (object mode counts items). Default 64. */
+  highWaterMark?: number;
+}
+
+/**
+ * Messages → events (object mode both sides). Aggregates come out as one event per sub-message.
+ * AMF0/AMF3 is detected automatically: a `connect` asking for objectEncoding 3, or the `_result`
+ * of a connect that confirms it, switches the shared `encoding` state to 3.
+ */
+export class CommandDecoder extends Transform {
+  readonly encoding: ObjectEncodingState;
+  private readonly decodeOptions: DecodeMessageOptions;
+
+  constructor(options: CommandDecoderOptions = {}) {
+    const hwm = options.highWaterMark ?? 64;
+    super({ objectMode: true, highWaterMark: hwm });
+    this.encoding = options.encoding ?? { objectEncoding: 0 };
+    this.decodeOptions = options.decode ?? {};
+  }
+
+  override _transform(message: Message, _enc: BufferEncoding, callback: TransformCallback): void {
+    try {
+      if (!message || typeof message.type !== 'number' || !Buffer.isBuffer(message.data)) {
+        throw new MessageError(ErrorCode.MESSAGE_INVALID, 'CommandDecoder takes Message objects');
+      }
+      this.decodeOne(message);
+      callback();
+    } catch (err) {
+      callback(err instanceof RtmpError ? err : new MessageError(ErrorCode.MESSAGE_INVALID, String(err), { cause: err }));
+    }
+  }
+
+  private decodeOne(message: Message): void {
+    const base = { streamId: message.messageStreamId, timestamp: message.timestamp, chunkStreamId: message.chunkStreamId };
+    // Media is the hot path: no decode step, the payload stays a view.
+    if (message.type === MessageType.Audio || message.type === MessageType.Video) {
+      this.push({ kind: message.type === MessageType.Audio ? 'audio' : 'video', ...base, payload: message.data });
+      return;
+    }
+    if (!isKnownType(message.type)) {
+      this.push({ kind: 'raw', ...base, message } satisfies RtmpEvent);
+      return;
+    }
+    const decoded = decodeMessage(message, this.decodeOptions);
+    switch (decoded.kind) {
+      case 'command': {
+        const { name, transactionId, commandObject, args } = decoded.command;
+        this.detectEncoding(name, transactionId, commandObject, args);
+        this.push({ kind: 'command', ...base, name, transactionId, commandObject, args, amf3: decoded.amf3 } satisfies RtmpEvent);
+        return;
+      }
+      case 'data': {
+        const [name, ...values] = decoded.values;
+        this.push({ kind: 'data', ...base, name: typeof name === 'string' ? name : '', values, amf3: decoded.amf3 } satisfies RtmpEvent);
+        return;
+      }
+      case 'protocolControl':
+        this.push({ kind: 'protocolControl', ...base, control: decoded.control } satisfies RtmpEvent);
+        return;
+      case 'userControl':
+        this.push({ kind: 'userControl', ...base, event: decoded.event } satisfies RtmpEvent);
+        return;
+      case 'sharedObject':
+        this.push({ kind: 'sharedObject', ...base, sharedObject: decoded.sharedObject, amf3: decoded.amf3 } satisfies RtmpEvent);
+        return;
+      case 'aggregate':
+        for (const sub of decoded.messages) this.decodeOne(sub);
+        return;
+      default:
+        this.push({ kind: 'raw', ...base, message } satisfies RtmpEvent);
+    }
+  }
+
+  private detectEncoding(name: string, transactionId: number, commandObject: unknown, args: unknown[]): void {
+    if (name === 'connect' && objectEncodingOf(commandObject) === 3) this.encoding.objectEncoding = 3;
+    else if (name === '_result' && transactionId === 1 && objectEncodingOf(args[0]) === 3) this.encoding.objectEncoding = 3;
+  }
+}
+
+function objectEncodingOf(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const enc = (value as { objectEncoding?: unknown }).objectEncoding;
+  return typeof enc === 'number' ? enc : undefined;
+}
+
+const knownTypes = new Set<number>(Object.values(MessageType));
+function isKnownType(type: number): boolean {
+  return knownTypes.has(type);
+}

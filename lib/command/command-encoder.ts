@@ -1,0 +1,96 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { ErrorCode, MessageError, RtmpError } from '../errors.js';
+import { createCommandMessage } from '../message/command.js';
+import { createDataMessage } from '../message/data.js';
+import { createMessage, type Message } from '../message/message.js';
+import { MessageType } from '../message/message-type.js';
+import { createProtocolControlMessage } from '../message/protocol-control.js';
+import { createSharedObjectMessage } from '../message/shared-object.js';
+import { createUserControlMessage } from '../message/user-control.js';
+import type { ObjectEncodingState, RtmpEvent } from './events.js';
+
+/** Conventional chunk stream ids for what the encoder sends (as Flash Media Server and ffmpeg do). */
+export const OutboundChunkStream = {
+  ProtocolControl: 2,
+  Command: 3,
+  Data: 5,
+  Audio: 4,
+  Video: 6,
+} as const;
+
+/** An outgoing message that may carry the fan-out serialization cache along. */
+export interface OutboundMessage extends Message {
+  shared?: Map<string, Buffer>;
+}
+
+export interface CommandEncoderOptions {
+  encoding?: ObjectEncodingState;
+  highWaterMark?: number;
+}
+
+/** Events → messages (object mode both sides); commands follow the connection's objectEncoding. */
+export class CommandEncoder extends Transform {
+  readonly encoding: ObjectEncodingState;
+
+  constructor(options: CommandEncoderOptions = {}) {
+    const hwm = options.highWaterMark ?? 64;
+    super({ objectMode: true, highWaterMark: hwm });
+    this.encoding = options.encoding ?? { objectEncoding: 0 };
+  }
+
+  override _transform(event: RtmpEvent, _enc: BufferEncoding, callback: TransformCallback): void {
+    try {
+      callback(null, this.encode(event));
+    } catch (err) {
+      callback(err instanceof RtmpError ? err : new MessageError(ErrorCode.MESSAGE_INVALID, String(err), { cause: err }));
+    }
+  }
+
+  encode(event: RtmpEvent): OutboundMessage {
+    if (!event || typeof event !== 'object' || typeof (event as { kind?: unknown }).kind !== 'string') {
+      throw new MessageError(ErrorCode.MESSAGE_INVALID, 'CommandEncoder takes RtmpEvent objects');
+    }
+    const streamId = event.streamId ?? 0;
+    const timestamp = event.timestamp ?? 0;
+    switch (event.kind) {
+      case 'audio':
+      case 'video': {
+        const type = event.kind === 'audio' ? MessageType.Audio : MessageType.Video;
+        const csid = event.chunkStreamId ?? (event.kind === 'audio' ? OutboundChunkStream.Audio : OutboundChunkStream.Video);
+        const message: OutboundMessage = createMessage(csid, streamId, type, event.payload, timestamp);
+        if (event.shared) message.shared = event.shared;
+        return message;
+      }
+      case 'command': {
+        const amf3 = event.amf3 ?? this.encoding.objectEncoding === 3;
+        const { name, transactionId, commandObject, args } = event;
+        return createCommandMessage(
+          { name, transactionId, commandObject: commandObject ?? null, args: args ?? [] },
+          { objectEncoding: amf3 ? 3 : 0, messageStreamId: streamId, timestamp, chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command },
+        );
+      }
+      case 'data':
+        return createDataMessage([event.name, ...(event.values ?? [])], {
+          objectEncoding: event.amf3 ? 3 : 0,
+          messageStreamId: streamId,
+          timestamp,
+          chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Data,
+        });
+      case 'protocolControl':
+        return createProtocolControlMessage(event.control, timestamp);
+      case 'userControl':
+        return createUserControlMessage(event.event, timestamp);
+      case 'sharedObject':
+        return createSharedObjectMessage(event.sharedObject, {
+          objectEncoding: event.amf3 ?? this.encoding.objectEncoding === 3 ? 3 : 0,
+          messageStreamId: streamId,
+          timestamp,
+          chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command,
+        });
+      case 'raw':
+        return event.message;
+      default:
+        throw new MessageError(ErrorCode.MESSAGE_INVALID, `unknown event kind ${(event as { kind: string }).kind}`);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+/** The command layer: messages ⇄ typed events, AMF0/AMF3 per connection. */
+export * from './events.js';
+export * from './command-decoder.js';
+export * from './command-encoder.js';

@@ -1,0 +1,543 @@
+/**
+ * `RtmpConnection`: one RTMP connection after the handshake, either role. It owns the socket and
+ * both pipelines, the negotiated state (chunk sizes, windows, objectEncoding), the transaction
+ * table for RPC (`_result`/`_error` settle promises), acknowledgements, pings and timeouts.
+ * `ServerConnection` and `Client` build the role-specific behaviour on top.
+ *
+ *   inbound   socket ─▶ ChunkDecoder ─▶ MessageAssembler ─▶ CommandDecoder ─▶ (sink: dispatch)
+ *                bytes          chunks             messages            events
+ *   outbound  send() ─▶ CommandEncoder ─▶ MessageChunker ─▶ ChunkEncoder ─▶ socket
+ *                events           messages           chunks           bytes
+ *
+ * User stages can sit at every boundary (`stages` option, or `splice()` on a live connection).
+ *
+ * Lifecycle: created → `start(rest)` (pipelines run) → `close()` (flush, end) or `destroy(err)` →
+ * 'close' is emitted exactly once, with the error that ended it, if any.
+ */
+import { EventEmitter } from 'node:events';
+import { Writable, type Duplex } from 'node:stream';
+import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker } from '../chunk/index.js';
+import { CommandDecoder } from '../command/command-decoder.js';
+import { CommandEncoder } from '../command/command-encoder.js';
+import type { CommandEvent, ObjectEncodingState, RtmpEvent } from '../command/events.js';
+import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Message } from '../message/message.js';
+import { MessageType } from '../message/message-type.js';
+import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
+
+export interface ConnectionLimits {
+  /** Largest chunk size a peer may set (Set Chunk Size above it is an error). */
+  maxChunkSize?: number;
+  /** Largest message a peer may send. */
+  maxMessageSize?: number;
+  /** Chunk streams a peer may use at once. */
+  maxChunkStreams?: number;
+  /** Bytes held in partial messages across chunk streams. */
+  maxPartialBytes?: number;
+  /** AMF nesting depth and reference counts. */
+  amf?: { maxDepth?: number; maxReferences?: number };
+}
+
+export interface ConnectionOptions {
+  /** Chunk size we send with (announced by Set Chunk Size). Default 4096. */
+  chunkSize?: number;
+  /** Window acknowledgement size we announce and expect acknowledgements for. Default 2,500,000. */
+  windowAckSize?: number;
+  /** ms without a byte from the peer before we ping it; twice that closes. 0 = never. Default 30,000. */
+  readTimeout?: number;
+  /** ms a pending write may make no progress before the connection closes. 0 = never. Default 30,000. */
+  writeTimeout?: number;
+  /** User stages spliced in at start, per direction and boundary. */
+  stages?: { inbound?: StageSplices; outbound?: StageSplices };
+  limits?: ConnectionLimits;
+  logger?: Logger;
+  /** Events held for `readMessage()`/iteration before the connection stops reading. Default 256. */
+  messageQueueSize?: number;
+  /** Items buffered per object-mode stage. Default 64. */
+  highWaterMark?: number;
+}
+
+export type ConnectionState =
+  | 'handshaking'
+  | 'connecting'
+  | 'connected'
+  | 'publishing'
+  | 'playing'
+  | 'closing'
+  | 'closed'
+  | 'error';
+
+interface PendingCall {
+  resolve(event: CommandEvent): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+/** Chunk size roles announce after connect unless configured otherwise. */
+export const DEFAULT_CHUNK_SIZE = 4096;
+/** Window acknowledgement size roles announce unless configured otherwise. */
+export const DEFAULT_WINDOW_ACK_SIZE = 2_500_000;
+const DEFAULT_TIMEOUT = 30_000;
+
+export class RtmpConnection extends EventEmitter {
+  readonly socket: Duplex;
+  readonly logger: Logger;
+  /** Negotiated AMF encoding, shared by this connection's decoder and encoder. */
+  readonly encoding: ObjectEncodingState = { objectEncoding: 0 };
+  protected readonly options: ConnectionOptions;
+  private stateValue: ConnectionState = 'handshaking';
+
+  chunkDecoder?: ChunkDecoder;
+  messageAssembler?: MessageAssembler;
+  commandDecoder?: CommandDecoder;
+  commandEncoder?: CommandEncoder;
+  messageChunker?: MessageChunker;
+  chunkEncoder?: ChunkEncoder;
+  private inbound?: StageChain;
+  private outbound?: StageChain;
+
+  private nextTransactionId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private ended = false;
+  private closeError: Error | undefined;
+  private watchdog?: NodeJS.Timeout;
+
+  // readMessage()/iteration queue; the sink waits while it is full (backpressure to the socket).
+  private queueEnabled = false;
+  private readonly queue: RtmpEvent[] = [];
+  private readonly readers: Array<{ resolve(e: RtmpEvent | null): void; reject(err: Error): void }> = [];
+  private queueSpace?: () => void;
+
+  constructor(socket: Duplex, options: ConnectionOptions = {}) {
+    super();
+    this.socket = socket;
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    socket.once('close', () => this.finish(this.closeError));
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  protected setState(state: ConnectionState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Chunk size we send with. */
+  get outboundChunkSize(): number {
+    return this.messageChunker?.chunkSize ?? 128;
+  }
+
+  /** Build and run both pipelines. `rest` holds bytes that arrived with the end of the handshake. */
+  start(rest: Buffer = Buffer.alloc(0)): void {
+    const o = this.options;
+    const hwm = o.highWaterMark ?? 64;
+    const limits = o.limits ?? {};
+    if (rest.length > 0) this.socket.unshift(rest);
+    this.chunkDecoder = new ChunkDecoder({
+      maxChunkSize: limits.maxChunkSize,
+      maxMessageSize: limits.maxMessageSize,
+      maxChunkStreams: limits.maxChunkStreams,
+      maxPartialBytes: limits.maxPartialBytes,
+      highWaterMark: hwm,
+    });
+    this.messageAssembler = new MessageAssembler({
+      maxMessageSize: limits.maxMessageSize,
+      maxPartialBytes: limits.maxPartialBytes,
+      highWaterMark: hwm,
+    });
+    this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf }, highWaterMark: hwm });
+    this.commandEncoder = new CommandEncoder({ encoding: this.encoding, highWaterMark: hwm });
+    this.messageChunker = new MessageChunker({ highWaterMark: hwm });
+    this.chunkEncoder = new ChunkEncoder({ highWaterMark: hwm });
+    const sink = new Writable({
+      objectMode: true,
+      highWaterMark: hwm,
+      write: (event: RtmpEvent, _enc, callback) => this.sinkWrite(event, callback),
+    });
+    this.chunkDecoder.on('acknowledgement', (sequenceNumber: number) => {
+      this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
+    });
+    const fail = (err: Error): void => this.destroy(err);
+    this.inbound = new StageChain(
+      'inbound',
+      [
+        { stream: this.socket },
+        { stream: this.chunkDecoder, after: 'bytes' },
+        { stream: this.messageAssembler, after: 'chunks' },
+        { stream: this.commandDecoder, after: 'messages' },
+        { stream: sink, after: 'events' },
+      ],
+      o.stages?.inbound,
+      fail,
+    );
+    this.outbound = new StageChain(
+      'outbound',
+      [
+        { stream: this.commandEncoder, after: 'events' },
+        { stream: this.messageChunker, after: 'messages' },
+        { stream: this.chunkEncoder, after: 'chunks' },
+        { stream: this.socket, after: 'bytes' },
+      ],
+      o.stages?.outbound,
+      fail,
+    );
+    this.startWatchdog();
+  }
+
+  /** Splice a user stage into the running connection at a boundary (see README, "Splicing"). */
+  splice(direction: Direction, boundary: Boundary, stage: Duplex): void {
+    const chain = direction === 'inbound' ? this.inbound : this.outbound;
+    if (!chain) throw new SessionError(ErrorCode.SESSION_STATE, 'splice() needs a started connection');
+    chain.insert(boundary, stage);
+  }
+
+  /** Queue an event for sending. Returns false when the outbound pipeline asks to wait ('drain'). */
+  send(event: RtmpEvent): boolean {
+    const head = this.outbound?.head as Writable | undefined;
+    if (!head || this.ended || head.writableEnded || head.destroyed) return false;
+    return head.write(event);
+  }
+
+  /** Send a raw message (the seed's WriteMessage). Returns a promise that settles once it is queued. */
+  async writeMessage(message: Message): Promise<void> {
+    if (this.ended) throw new SessionError(ErrorCode.SESSION_CLOSED, 'connection is closed');
+    const event = messageToEvent(message);
+    if (!this.send(event)) await this.drained();
+  }
+
+  /** Resolves when the outbound head can take more (or the connection ended). */
+  drained(): Promise<void> {
+    const head = this.outbound?.head as Writable | undefined;
+    if (!head || !head.writableNeedDrain || this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        head.off('drain', done);
+        this.off('close', done);
+        resolve();
+      };
+      head.once('drain', done);
+      this.once('close', done);
+    });
+  }
+
+  /**
+   * Call a command on the peer and wait for its `_result` (resolves with the reply event) or
+   * `_error` (rejects with a `CommandError` carrying the information object).
+   */
+  call(
+    name: string,
+    commandObject: unknown = null,
+    args: unknown[] = [],
+    options: { streamId?: number; timeout?: number } = {},
+  ): Promise<CommandEvent> {
+    if (this.ended) return Promise.reject(new SessionError(ErrorCode.SESSION_CLOSED, 'connection is closed'));
+    const transactionId = this.nextTransactionId++;
+    return new Promise<CommandEvent>((resolve, reject) => {
+      const entry: PendingCall = { resolve, reject };
+      if (options.timeout && options.timeout > 0) {
+        entry.timer = setTimeout(() => {
+          this.pending.delete(transactionId);
+          reject(new CommandError(ErrorCode.COMMAND_TIMEOUT, `no answer to ${name} within ${options.timeout} ms`));
+        }, options.timeout);
+      }
+      this.pending.set(transactionId, entry);
+      this.send({ kind: 'command', streamId: options.streamId ?? 0, timestamp: 0, name, transactionId, commandObject, args });
+    });
+  }
+
+  /** Send a command that expects no answer (transaction id 0). */
+  notify(name: string, commandObject: unknown = null, args: unknown[] = [], streamId = 0): boolean {
+    return this.send({ kind: 'command', streamId, timestamp: 0, name, transactionId: 0, commandObject, args });
+  }
+
+  /** Answer a call: `_result` (or `_error` with `error: true`) for its transaction id. */
+  reply(request: CommandEvent, commandObject: unknown, info: unknown, error = false): boolean {
+    return this.send({
+      kind: 'command',
+      streamId: request.streamId,
+      timestamp: 0,
+      name: error ? '_error' : '_result',
+      transactionId: request.transactionId,
+      commandObject,
+      args: info === undefined ? [] : [info],
+    });
+  }
+
+  // --- receiving ---------------------------------------------------------------------------
+
+  private sinkWrite(event: RtmpEvent, callback: (err?: Error | null) => void): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.dispatch(event);
+    } catch (err) {
+      callback(asError(err));
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(() => this.afterDispatch(callback), (err: unknown) => callback(asError(err)));
+    } else {
+      this.afterDispatch(callback);
+    }
+  }
+
+  /** Hold the inbound pipeline while the readMessage() queue is full. */
+  private afterDispatch(callback: (err?: Error | null) => void): void {
+    const limit = this.options.messageQueueSize ?? 256;
+    if (this.queue.length < limit) {
+      callback();
+      return;
+    }
+    this.queueSpace = () => {
+      this.queueSpace = undefined;
+      callback();
+    };
+  }
+
+  /** Core protocol handling, then `handleEvent` (the role's logic). */
+  private dispatch(event: RtmpEvent): void | Promise<void> {
+    switch (event.kind) {
+      case 'userControl':
+        if (event.event.event === 'PingRequest') {
+          this.send({ kind: 'userControl', streamId: 0, timestamp: 0, event: { event: 'PingResponse', timestamp: event.event.timestamp } });
+        }
+        break;
+      case 'protocolControl':
+        if (event.control.type === MessageType.WindowAcknowledgementSize) this.emit('windowAckSize', event.control.windowSize);
+        else if (event.control.type === MessageType.SetPeerBandwidth) this.onPeerBandwidth(event.control.windowSize);
+        break;
+      case 'command':
+        if ((event.name === '_result' || event.name === '_error') && this.pending.has(event.transactionId)) {
+          this.settle(event);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    return this.handleEvent(event);
+  }
+
+  private announcedWindow?: number;
+
+  /** RTMP 1.0 §5.4.5: a peer bandwidth different from the last window we sent gets a Window Ack Size. */
+  private onPeerBandwidth(windowSize: number): void {
+    if (this.announcedWindow === windowSize) return;
+    this.sendWindowAckSize(windowSize);
+  }
+
+  protected sendWindowAckSize(windowSize: number): void {
+    this.announcedWindow = windowSize;
+    this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.WindowAcknowledgementSize, windowSize } });
+  }
+
+  /** Change the chunk size we send with: Set Chunk Size goes out, and chunks after it use the size. */
+  setChunkSize(chunkSize: number): void {
+    this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.SetChunkSize, chunkSize } });
+  }
+
+  private settle(event: CommandEvent): void {
+    const entry = this.pending.get(event.transactionId)!;
+    this.pending.delete(event.transactionId);
+    if (entry.timer) clearTimeout(entry.timer);
+    if (event.name === '_result') entry.resolve(event);
+    else {
+      const info = event.args[0] ?? event.commandObject;
+      const description = describeInfo(info);
+      entry.reject(new CommandError(ErrorCode.COMMAND_FAILED, `peer answered _error${description ? `: ${description}` : ''}`, info));
+    }
+  }
+
+  /** The role's logic; the default queues everything for `readMessage()`. */
+  protected handleEvent(event: RtmpEvent): void | Promise<void> {
+    this.enqueue(event);
+  }
+
+  /** Offer an event to `readMessage()`/iteration readers (dropped unless someone reads). */
+  protected enqueue(event: RtmpEvent): void {
+    const reader = this.readers.shift();
+    if (reader) {
+      reader.resolve(event);
+      return;
+    }
+    if (this.queueEnabled) this.queue.push(event);
+  }
+
+  /** Start keeping received events for `readEvent()`/`readMessage()` even before the first read. */
+  enableQueue(): void {
+    this.queueEnabled = true;
+  }
+
+  /** Next received event, or null once the connection has closed. */
+  readEvent(): Promise<RtmpEvent | null> {
+    this.queueEnabled = true;
+    const event = this.queue.shift();
+    if (event) {
+      this.queueSpace?.();
+      return Promise.resolve(event);
+    }
+    if (this.ended) return this.closeError ? Promise.reject(this.closeError) : Promise.resolve(null);
+    return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
+  }
+
+  /** The seed's ReadMessage: the next received message, or null once the connection has closed. */
+  async readMessage(): Promise<Message | null> {
+    const event = await this.readEvent();
+    if (!event) return null;
+    return (this.commandEncoder ?? new CommandEncoder({ encoding: this.encoding })).encode(event);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      const message = await this.readMessage();
+      if (!message) return;
+      yield message;
+    }
+  }
+
+  /** Async iteration over typed events. */
+  async *events(): AsyncGenerator<RtmpEvent> {
+    for (;;) {
+      const event = await this.readEvent();
+      if (!event) return;
+      yield event;
+    }
+  }
+
+  // --- timeouts ------------------------------------------------------------------------------
+
+  private startWatchdog(): void {
+    const readTimeout = this.options.readTimeout ?? DEFAULT_TIMEOUT;
+    const writeTimeout = this.options.writeTimeout ?? DEFAULT_TIMEOUT;
+    const period = Math.min(...[readTimeout, writeTimeout].filter((t) => t > 0)) / 2;
+    if (!Number.isFinite(period)) return;
+    let lastBytesIn = -1;
+    let lastReadAt = Date.now();
+    let pinged = false;
+    let lastBytesOut = -1;
+    let stalledSince = 0;
+    const socket = this.socket as Duplex & { bytesWritten?: number };
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      const bytesIn = this.chunkDecoder?.bytesReceived ?? 0;
+      if (bytesIn !== lastBytesIn) {
+        lastBytesIn = bytesIn;
+        lastReadAt = now;
+        pinged = false;
+      } else if (readTimeout > 0) {
+        const idle = now - lastReadAt;
+        if (idle >= 2 * readTimeout) {
+          this.destroy(new SessionError(ErrorCode.SESSION_READ_TIMEOUT, `no data from the peer for ${idle} ms`));
+          return;
+        }
+        if (idle >= readTimeout && !pinged) {
+          pinged = true;
+          this.send({
+            kind: 'userControl',
+            streamId: 0,
+            timestamp: 0,
+            event: { event: 'PingRequest', timestamp: now >>> 0 },
+          });
+        }
+      }
+      if (writeTimeout > 0) {
+        const bytesOut = socket.bytesWritten ?? 0;
+        if (socket.writableLength > 0 && bytesOut === lastBytesOut) {
+          if (stalledSince === 0) stalledSince = now;
+          else if (now - stalledSince >= writeTimeout) {
+            this.destroy(new SessionError(ErrorCode.SESSION_WRITE_TIMEOUT, `writes made no progress for ${now - stalledSince} ms`));
+            return;
+          }
+        } else stalledSince = 0;
+        lastBytesOut = bytesOut;
+      }
+    }, Math.max(10, period));
+    this.watchdog.unref();
+  }
+
+  // --- ending --------------------------------------------------------------------------------
+
+  /**
+   * Flush what is queued and end the connection; resolves once the socket has closed. After
+   * `timeout` ms (default 5000) the socket is destroyed instead.
+   */
+  close(timeout = 5000): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    this.setState('closing');
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.destroy(), timeout);
+      timer.unref();
+      this.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      const head = this.outbound?.head as Writable | undefined;
+      if (head && !head.writableEnded && !head.destroyed) head.end();
+      else this.socket.end();
+    });
+  }
+
+  /** Close at once; `err` (if any) is what 'close' reports. */
+  destroy(err?: Error): void {
+    if (this.ended) return;
+    if (err && !this.closeError) this.closeError = err;
+    if (err) this.setState('error');
+    this.inbound?.destroy();
+    this.outbound?.destroy();
+    if (!this.socket.destroyed) this.socket.destroy();
+    else this.finish(this.closeError);
+  }
+
+  private finish(err: Error | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.inbound?.destroy();
+    this.outbound?.destroy();
+    if (this.state !== 'error') this.setState('closed');
+    const closed = new SessionError(ErrorCode.SESSION_CLOSED, 'connection closed', { cause: err });
+    for (const [, entry] of this.pending) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.reject(err ?? closed);
+    }
+    this.pending.clear();
+    for (const reader of this.readers.splice(0)) {
+      if (err) reader.reject(err);
+      else reader.resolve(null);
+    }
+    this.queueSpace?.();
+    this.onClosed(err);
+    this.emit('close', err);
+  }
+
+  /** Hook for roles: the connection has closed (err: why, if not cleanly). */
+  protected onClosed(_err: Error | undefined): void {}
+}
+
+/** A raw message as the event the outbound pipeline takes (media stays a view; others pass raw). */
+export function messageToEvent(message: Message): RtmpEvent {
+  const base = { streamId: message.messageStreamId, timestamp: message.timestamp, chunkStreamId: message.chunkStreamId };
+  if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
+  if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
+  return { kind: 'raw', ...base, message };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new RtmpError(ErrorCode.SESSION_STATE, String(err));
+}
+
+function describeInfo(info: unknown): string {
+  if (info && typeof info === 'object') {
+    const { code, description } = info as { code?: unknown; description?: unknown };
+    return [code, description].filter((x) => typeof x === 'string' && x).join(' ');
+  }
+  return typeof info === 'string' ? info : '';
+}

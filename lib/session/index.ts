@@ -1,0 +1,3 @@
+/** The session layer: a connection's pipelines, negotiated state, RPC, pings and timeouts. */
+export * from './stage-chain.js';
+export * from './connection.js';
