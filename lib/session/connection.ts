@@ -308,12 +308,15 @@ export class RtmpConnection extends EventEmitter {
       case 'userControl':
         if (event.event.event === 'PingRequest') {
           this.send({ kind: 'userControl', streamId: 0, timestamp: 0, event: { event: 'PingResponse', timestamp: event.event.timestamp } });
+          return;
         }
         break;
       case 'protocolControl':
-        if (event.control.type === MessageType.WindowAcknowledgementSize) this.emit('windowAckSize', event.control.windowSize);
-        else if (event.control.type === MessageType.SetPeerBandwidth) this.onPeerBandwidth(event.control.windowSize);
-        break;
+        // Chunk size, abort and the window were applied by the chunk layer already; what is left
+        // is answering Set Peer Bandwidth. Observers get the event; the role never sees it.
+        if (event.control.type === MessageType.SetPeerBandwidth) this.onPeerBandwidth(event.control.windowSize);
+        this.emit('protocolControl', event.control);
+        return;
       case 'command':
         if ((event.name === '_result' || event.name === '_error') && this.pending.has(event.transactionId)) {
           this.settle(event);
