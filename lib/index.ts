@@ -1,0 +1,13 @@
+/**
+ * rtmp-pipeline: an RTMP toolkit for Node.js where every protocol layer is a Transform stream.
+ *
+ *   bytes ⇄ chunks (lib/chunk) ⇄ messages (lib/message) ⇄ events (lib/command) ⇄ sessions
+ */
+export * from './errors.js';
+export * from './logger.js';
+export * from './amf/index.js';
+export * from './handshake/index.js';
+export * from './chunk/index.js';
+export * from './message/index.js';
+export * from './command/index.js';
+export * from './session/index.js';
