@@ -41,6 +41,18 @@ export const ErrorCode = {
   MESSAGE_BACK_POINTER_MISMATCH: 'ERR_MESSAGE_BACK_POINTER_MISMATCH',
   MESSAGE_UNKNOWN_SO_EVENT: 'ERR_MESSAGE_UNKNOWN_SO_EVENT',
 
+  // FLV files and codec configuration (lib/flv, lib/codec)
+  FLV_BAD_SIGNATURE: 'ERR_FLV_BAD_SIGNATURE',
+  FLV_BAD_HEADER: 'ERR_FLV_BAD_HEADER',
+  FLV_TRUNCATED: 'ERR_FLV_TRUNCATED',
+  FLV_BAD_TAG_SIZE: 'ERR_FLV_BAD_TAG_SIZE',
+  FLV_UNKNOWN_TAG: 'ERR_FLV_UNKNOWN_TAG',
+  FLV_ENCRYPTED: 'ERR_FLV_ENCRYPTED',
+  FLV_TAG_TOO_LARGE: 'ERR_FLV_TAG_TOO_LARGE',
+  FLV_INVALID_INPUT: 'ERR_FLV_INVALID_INPUT',
+  CODEC_INVALID: 'ERR_CODEC_INVALID',
+  CODEC_TRUNCATED: 'ERR_CODEC_TRUNCATED',
+
   // Stage splicing and pipelines
   STAGE_MODE_MISMATCH: 'ERR_STAGE_MODE_MISMATCH',
 
@@ -80,6 +92,8 @@ export class ChunkError extends RtmpError {}
 export class MessageError extends RtmpError {}
 export class StageError extends RtmpError {}
 export class SessionError extends RtmpError {}
+export class FlvError extends RtmpError {}
+export class CodecError extends RtmpError {}
 
 /** A `_error` answer (or an error-level onStatus) from the peer; `info` is its information object. */
 export class CommandError extends RtmpError {

@@ -1,0 +1,103 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { ChunkError, ErrorCode } from '../errors.js';
+import type { Chunk } from './chunk.js';
+import { ChunkParser, type ChunkParserOptions } from './chunk-parser.js';
+import { describe } from './describe.js';
+import { positiveIntegerOption } from './limits.js';
+
+export interface ChunkDecoderOptions extends ChunkParserOptions {
+  /** Chunks queued on the readable side before backpressure. Default 64. */
+  highWaterMark?: number;
+}
+
+/** Socket reads buffered on the writable side before backpressure. */
+const WRITABLE_HIGH_WATER_MARK = 16;
+
+/**
+ * Bytes → `Chunk` objects (RTMP 1.0 §5.3). A Transform around `ChunkParser`; see it for the state
+ * machine, inline control messages and acknowledgement counting.
+ *
+ * Writable side: `Buffer` (or `Uint8Array`) reads. It is in object mode only so that anything else
+ * fails with ERR_CHUNK_INVALID_INPUT through the stream's error path instead of a TypeError thrown
+ * from `write()`; its highWaterMark counts reads (16). Readable side: `Chunk` objects whose
+ * payloads are views of the reads whenever a chunk does not span reads.
+ *
+ * Events: `'setChunkSize'` (size), `'windowAckSize'` (size), `'acknowledgement'` (sequence number
+ * to send back in an Acknowledgement message, total bytes received mod 2^32).
+ */
+export class ChunkDecoder extends Transform {
+  private readonly parser: ChunkParser;
+
+  constructor(options: ChunkDecoderOptions = {}) {
+    const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
+    super({
+      writableObjectMode: true,
+      readableObjectMode: true,
+      writableHighWaterMark: WRITABLE_HIGH_WATER_MARK,
+      readableHighWaterMark: highWaterMark,
+    });
+    this.parser = new ChunkParser(options, {
+      onChunk: (chunk: Chunk) => {
+        this.push(chunk);
+      },
+      onSetChunkSize: (size: number) => {
+        this.emit('setChunkSize', size);
+      },
+      onWindowAckSize: (size: number) => {
+        this.emit('windowAckSize', size);
+      },
+      onAcknowledgement: (sequenceNumber: number) => {
+        this.emit('acknowledgement', sequenceNumber);
+      },
+    });
+  }
+
+  /** Chunk size in effect for the next incoming chunk. */
+  get chunkSize(): number {
+    return this.parser.chunkSize;
+  }
+  /** The peer's acknowledgement window (0 = none announced). */
+  get windowAckSize(): number {
+    return this.parser.windowAckSize;
+  }
+  /** Total bytes received, `initialBytes` included (not wrapped). */
+  get bytesReceived(): number {
+    return this.parser.bytesReceived;
+  }
+
+  override _transform(data: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let bytes: Buffer;
+    if (Buffer.isBuffer(data)) bytes = data;
+    else if (data instanceof Uint8Array) bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    else {
+      callback(new ChunkError(ErrorCode.CHUNK_INVALID_INPUT, `ChunkDecoder expects Buffer writes, got ${describe(data)}`));
+      return;
+    }
+    try {
+      this.parser.push(bytes);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.parser.end();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
+  }
+}
+
+export interface ChunkDecoder {
+  on(event: 'setChunkSize' | 'windowAckSize' | 'acknowledgement', listener: (value: number) => void): this;
+  on(event: 'data', listener: (chunk: Chunk) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'setChunkSize' | 'windowAckSize' | 'acknowledgement', listener: (value: number) => void): this;
+  once(event: 'data', listener: (chunk: Chunk) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
