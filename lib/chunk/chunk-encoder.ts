@@ -29,6 +29,10 @@ const COALESCE_LIMIT = 1024;
  */
 export class ChunkEncoder extends Transform {
   private pendingCallback: ((error?: Error | null) => void) | null = null;
+  // Contiguous shared wire bytes not pushed yet (see encode()).
+  private wireBuffer: ArrayBufferLike | undefined;
+  private wireStart = 0;
+  private wireEnd = 0;
 
   constructor(options: ChunkEncoderOptions = {}) {
     const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
@@ -73,13 +77,33 @@ export class ChunkEncoder extends Transform {
     super._read(size);
   }
 
-  /** Validates every chunk, then pushes runs of headers + small payloads as one buffer each. */
+  /**
+   * Validates every chunk, then pushes runs of headers + small payloads as one buffer each. Chunks
+   * that carry their shared serialization (`wire`) go out as views of it, neighbours merged.
+   */
   private encode(chunks: readonly Chunk[]): void {
     for (const chunk of chunks) checkChunkFields(chunk);
     let runStart = 0;
     let runBytes = 0;
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!;
+      const wire = c.wire;
+      if (wire !== undefined && isTailOf(c.payload, wire)) {
+        if (runStart < i) this.push(writeRun(chunks, runStart, i, runBytes));
+        runStart = i + 1;
+        runBytes = 0;
+        if (this.wireBuffer === wire.buffer && this.wireEnd === wire.byteOffset) this.wireEnd += wire.length;
+        else {
+          this.flushWire();
+          this.wireBuffer = wire.buffer;
+          this.wireStart = wire.byteOffset;
+          this.wireEnd = this.wireStart + wire.length;
+        }
+        // A message's chunks arrive one write each: push its bytes once, when its last chunk is in.
+        if (c.messageOffset + c.payload.length >= c.messageLength) this.flushWire();
+        continue;
+      }
+      this.flushWire();
       runBytes += chunkHeaderSize(c.fmt, c.chunkStreamId, c.extendedTimestamp);
       if (c.payload.length <= COALESCE_LIMIT) {
         runBytes += c.payload.length;
@@ -92,6 +116,22 @@ export class ChunkEncoder extends Transform {
     }
     if (runStart < chunks.length) this.push(writeRun(chunks, runStart, chunks.length, runBytes));
   }
+
+  /** Push the pending run of shared wire bytes (one view), if any. */
+  private flushWire(): void {
+    if (this.wireBuffer !== undefined) this.push(Buffer.from(this.wireBuffer, this.wireStart, this.wireEnd - this.wireStart));
+    this.wireBuffer = undefined;
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.flushWire();
+    callback();
+  }
+}
+
+/** True when `payload` is exactly the last bytes of `wire` (so nobody swapped it since). */
+function isTailOf(payload: Buffer, wire: Buffer): boolean {
+  return payload.buffer === wire.buffer && payload.byteOffset + payload.length === wire.byteOffset + wire.length && wire.length >= payload.length;
 }
 
 /** Headers of chunks[from..to) and their payloads, except a large payload (only ever the last one). */

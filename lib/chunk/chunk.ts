@@ -27,4 +27,11 @@ export interface Chunk {
   messageOffset: number;
   /** This chunk's part of the payload (a view, never a copy, on the decoder side). */
   payload: Buffer;
+  /**
+   * Outbound only, optional: this chunk's exact bytes, header included, as a view into a message
+   * serialized once for many connections. `ChunkEncoder` writes it as is (merging neighbours into
+   * one write) while `payload` is still the tail of `wire`; a stage that swaps the payload thereby
+   * turns it off. A stage that edits header fields must delete `wire`.
+   */
+  wire?: Buffer;
 }

@@ -1,6 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Message } from '../message/message.js';
 import type { Chunk } from './chunk.js';
+import { MESSAGE_HEADER_SIZE, basicHeaderSize } from './chunk-header.js';
+import { serializeWithHeader } from './serialize-message.js';
 import { DEFAULT_CHUNK_SIZE, PROTOCOL_MAX_CHUNK_SIZE, checkChunkSize, positiveIntegerOption } from './limits.js';
 import {
   ChunkStreamWriterState,
@@ -54,6 +56,69 @@ export function chunkMessage(message: Message, state: ChunkStreamWriterState | O
 }
 
 /**
+ * A message going to many connections: `shared` holds its serialization per header state and chunk
+ * size, so each distinct wire form is built once however many connections send it.
+ */
+export interface SharedMessage extends Message {
+  shared?: Map<string, Buffer>;
+}
+
+/**
+ * Like `chunkMessage`, but every chunk also carries `wire`, its bytes in the message's shared
+ * serialization for this connection's header state (built on the first miss, reused after).
+ */
+export function chunkShared(
+  message: Message,
+  shared: Map<string, Buffer>,
+  state: OutboundChunkState,
+  chunkSize: number,
+): Chunk[] {
+  const m = checkOutboundMessage(message);
+  checkChunkSize(chunkSize);
+  const csid = m.chunkStreamId;
+  const length = m.data.length;
+  const timestamp = m.timestamp >>> 0;
+  const s = state.stream(csid);
+  const first = advanceChunkStream(s, m.messageStreamId, length, m.type, timestamp);
+  const field = s.timestampField;
+  const extended = s.extendedTimestamp;
+  // Everything else that shapes the bytes is the message itself, the same for every connection.
+  const key = `${chunkSize}:${first}:${field}:${extended ? 1 : 0}:${m.messageStreamId}`;
+  let wire = shared.get(key);
+  if (wire === undefined) {
+    wire = serializeWithHeader(m, first, field, extended, chunkSize);
+    shared.set(key, wire);
+  }
+  const continuation = basicHeaderSize(csid) + (extended ? 4 : 0);
+  const chunks: Chunk[] = [];
+  let fmt = first;
+  let pos = 0;
+  let offset = 0;
+  do {
+    const header = continuation + MESSAGE_HEADER_SIZE[fmt]!;
+    const end = Math.min(offset + chunkSize, length);
+    const payload = wire.subarray(pos + header, pos + header + (end - offset));
+    chunks.push({
+      fmt,
+      chunkStreamId: csid,
+      timestamp,
+      timestampField: field,
+      extendedTimestamp: extended,
+      messageLength: length,
+      messageTypeId: m.type,
+      messageStreamId: m.messageStreamId,
+      messageOffset: offset,
+      payload,
+      wire: wire.subarray(pos, pos + header + payload.length),
+    });
+    pos += header + payload.length;
+    offset = end;
+    fmt = 3;
+  } while (offset < length);
+  return chunks;
+}
+
+/**
  * `Message` → `Chunk`, object mode on both sides. Keeps the per-chunk-stream header state, and
  * when it chunks an outgoing Set Chunk Size message it switches to the new size right after it,
  * as the peer's decoder will. Bad messages fail with a typed `ChunkError`.
@@ -73,13 +138,13 @@ export class MessageChunker extends Transform {
     return this.size;
   }
 
-  override _transform(message: Message, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(message: SharedMessage, _encoding: BufferEncoding, callback: TransformCallback): void {
     let chunks: Chunk[];
     let next: number;
     try {
       // Validate (a Set Chunk Size value included) before any header state changes.
       next = nextChunkSize(checkOutboundMessage(message), this.size);
-      chunks = chunkMessage(message, this.state, this.size);
+      chunks = message.shared ? chunkShared(message, message.shared, this.state, this.size) : chunkMessage(message, this.state, this.size);
     } catch (err) {
       callback(err as Error);
       return;

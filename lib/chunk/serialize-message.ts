@@ -20,8 +20,19 @@ export function serializeMessage(message: Message, state: ChunkStreamWriterState
   const streamId = m.messageStreamId;
   const s = state instanceof OutboundChunkState ? state.stream(csid) : state;
   const fmt = advanceChunkStream(s, streamId, length, type, m.timestamp >>> 0);
-  const field = s.timestampField;
-  const extended = s.extendedTimestamp;
+  return serializeWithHeader(m, fmt, s.timestampField, s.extendedTimestamp, chunkSize);
+}
+
+/**
+ * Every chunk of a checked message with the header already decided (`advanceChunkStream`): the
+ * first chunk gets `fmt`, the rest are fmt 3 continuations repeating the timestamp field.
+ */
+export function serializeWithHeader(m: Message, fmt: 0 | 1 | 2 | 3, field: number, extended: boolean, chunkSize: number): Buffer {
+  const csid = m.chunkStreamId;
+  const data = m.data;
+  const length = data.length;
+  const type = m.type;
+  const streamId = m.messageStreamId;
   const continuationHeader = basicHeaderSize(csid) + (extended ? 4 : 0);
   const chunkCount = length === 0 ? 1 : Math.ceil(length / chunkSize);
   const firstHeader = continuationHeader + MESSAGE_HEADER_SIZE[fmt]!;
