@@ -1,0 +1,221 @@
+/**
+ * Live streams by `app/name`: one publisher, many players, and the GOP cache late joiners start
+ * from. A player may arrive before the publisher: it waits on the stream's entry and starts with
+ * the publisher's first messages. Fan-out never waits on a player (see Subscriber).
+ *
+ * Each published media message gets one `shared` Map and one payload Buffer, passed to every
+ * player's event, so the outbound chunker can serialize it once per chunk size and header state.
+ */
+import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
+import { isAudioSequenceHeader } from '../message/audio.js';
+import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
+import { isKeyframe, isVideoSequenceHeader } from '../message/video.js';
+import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
+import { StatusCode, statusInfo, type StatusInfo } from './status.js';
+import type { Subscriber, SubscriberTarget } from './subscriber.js';
+
+export type StreamType = 'live' | 'record' | 'append';
+
+/** The seed's StreamType constants. */
+export const StreamType = { Live: 'live', Record: 'record', Append: 'append' } as const;
+
+export interface Publisher {
+  target: SubscriberTarget;
+  streamId: number;
+  type: StreamType;
+}
+
+export class LiveStream {
+  publisher: Publisher | undefined;
+  readonly players = new Set<Subscriber>();
+  readonly cache: GopCache;
+  hasVideo = false;
+  hasAudio = false;
+  /** Timestamp of the last media message (where a late joiner's headers are placed without a GOP). */
+  lastTimestamp = 0;
+
+  constructor(
+    readonly key: string,
+    readonly app: string,
+    readonly name: string,
+    cacheLimits: GopCacheLimits,
+  ) {
+    this.cache = new GopCache(cacheLimits);
+  }
+}
+
+export interface StreamRegistryOptions {
+  /** Keep metadata, sequence headers and the last GOP for late joiners. Default true. */
+  gopCache?: boolean;
+  gopCacheLimits?: GopCacheLimits;
+}
+
+/** An onStatus command on a player's or publisher's stream. */
+export function sendStatus(target: SubscriberTarget, streamId: number, info: StatusInfo): void {
+  target.send({ kind: 'command', streamId, timestamp: 0, name: 'onStatus', transactionId: 0, commandObject: null, args: [info] });
+}
+
+export function sendStreamEvent(target: SubscriberTarget, event: 'StreamBegin' | 'StreamEOF', streamId: number): void {
+  target.send({ kind: 'userControl', streamId: 0, timestamp: 0, event: { event, streamId } } satisfies RtmpEvent);
+}
+
+export class StreamRegistry {
+  private readonly streams = new Map<string, LiveStream>();
+  private readonly cacheEnabled: boolean;
+  private readonly cacheLimits: GopCacheLimits;
+
+  constructor(options: StreamRegistryOptions = {}) {
+    this.cacheEnabled = options.gopCache ?? true;
+    this.cacheLimits = options.gopCacheLimits ?? {};
+  }
+
+  static key(app: string, name: string): string {
+    return `${app}/${name}`;
+  }
+
+  get(app: string, name: string): LiveStream | undefined {
+    return this.streams.get(StreamRegistry.key(app, name));
+  }
+
+  /** Streams with a publisher or waiting players. */
+  list(): LiveStream[] {
+    return [...this.streams.values()];
+  }
+
+  isPublished(app: string, name: string): boolean {
+    return this.get(app, name)?.publisher !== undefined;
+  }
+
+  /** Claims `app/name` for a publisher; undefined when someone already publishes it. */
+  publish(app: string, name: string, publisher: Publisher): LiveStream | undefined {
+    const stream = this.entry(app, name);
+    if (stream.publisher) return undefined;
+    stream.publisher = publisher;
+    stream.cache.clear();
+    stream.hasVideo = false;
+    stream.hasAudio = false;
+    // Players that waited: the stream (re)starts on their message stream.
+    for (const player of stream.players) {
+      player.needVideoKeyframe = false;
+      player.dropping = false;
+      sendStreamEvent(player.target, 'StreamBegin', player.streamId);
+      sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayPublishNotify, `${name} is now published.`, { details: name }));
+    }
+    return stream;
+  }
+
+  /**
+   * The publisher left: its players get Play.UnpublishNotify and Stream EOF and keep waiting for
+   * a next publisher of the name.
+   */
+  unpublish(stream: LiveStream): void {
+    if (!stream.publisher) return;
+    stream.publisher = undefined;
+    stream.cache.clear();
+    for (const player of stream.players) {
+      sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayUnpublishNotify, `${stream.name} is now unpublished.`, { details: stream.name }));
+      sendStreamEvent(player.target, 'StreamEOF', player.streamId);
+    }
+    this.prune(stream);
+  }
+
+  /** Adds a player (its Play.Start has gone out). A live stream's cache follows at once. */
+  subscribe(app: string, name: string, player: Subscriber): LiveStream {
+    const stream = this.entry(app, name);
+    stream.players.add(player);
+    if (stream.publisher) this.startPlayer(stream, player);
+    return stream;
+  }
+
+  unsubscribe(player: Subscriber): void {
+    const stream = this.streams.get(player.key);
+    if (!stream) return;
+    stream.players.delete(player);
+    this.prune(stream);
+  }
+
+  /** A media message from the publisher of `stream`. Never waits. */
+  media(stream: LiveStream, event: MediaEvent): void {
+    const kind = event.kind;
+    let payload = event.payload;
+    const sequenceHeader = kind === 'video' ? isVideoSequenceHeader(payload) : isAudioSequenceHeader(payload);
+    const keyframe = kind === 'video' && !sequenceHeader && isKeyframe(payload);
+    if (kind === 'video') stream.hasVideo = true;
+    else stream.hasAudio = true;
+    stream.lastTimestamp = event.timestamp;
+    const shared = new Map<string, Buffer>();
+    const cache = stream.cache;
+    if (this.cacheEnabled && (sequenceHeader || keyframe || cache.gop.length > 0)) {
+      // One copy, used by the cache and by every player: the socket read it came in can go.
+      payload = Buffer.from(payload);
+      const entry: CachedMedia = { kind, timestamp: event.timestamp, payload, shared };
+      if (sequenceHeader) cache.setHeader(entry);
+      else cache.addFrame(entry, keyframe);
+    }
+    const flags = { keyframe, sequenceHeader, streamHasVideo: stream.hasVideo };
+    for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, shared, flags);
+  }
+
+  /** A data message from the publisher: metadata is cached (without `@setDataFrame`) and forwarded. */
+  data(stream: LiveStream, event: DataEvent): void {
+    if (event.name === '@clearDataFrame') {
+      stream.cache.metadata = undefined;
+      return;
+    }
+    const values = stripSetDataFrame([event.name, ...event.values]);
+    if (event.name === SET_DATA_FRAME && values.length === 0) return;
+    if (getMetadata(values) !== undefined && this.cacheEnabled) stream.cache.metadata = values;
+    const name = typeof values[0] === 'string' ? values[0] : '';
+    for (const player of stream.players) player.sendData(name, values.slice(1), event.timestamp);
+  }
+
+  /** Graceful shutdown: every player and publisher hears that its stream ends. */
+  shutdown(): void {
+    for (const stream of this.streams.values()) {
+      const publisher = stream.publisher;
+      if (publisher) {
+        sendStatus(publisher.target, publisher.streamId, statusInfo('status', StatusCode.UnpublishSuccess, `${stream.name} is now unpublished.`, { details: stream.name }));
+        this.unpublish(stream);
+      } else {
+        for (const player of stream.players) {
+          sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayStop, `Stopped playing ${stream.name}.`, { details: stream.name }));
+          sendStreamEvent(player.target, 'StreamEOF', player.streamId);
+        }
+      }
+    }
+  }
+
+  private startPlayer(stream: LiveStream, player: Subscriber): void {
+    const cache = stream.cache;
+    const gop = cache.gop;
+    // Headers go out at the GOP's first timestamp so the player's clock does not jump back.
+    const start = gop[0]?.timestamp ?? stream.lastTimestamp;
+    if (cache.metadata) player.sendData(String(cache.metadata[0]), cache.metadata.slice(1), start);
+    const header = { keyframe: false, sequenceHeader: true, streamHasVideo: stream.hasVideo };
+    if (cache.videoHeader) player.offerMedia('video', start, cache.videoHeader.payload, undefined, header);
+    if (cache.audioHeader) player.offerMedia('audio', start, cache.audioHeader.payload, undefined, header);
+    if (gop.length === 0) {
+      player.needVideoKeyframe = stream.hasVideo || cache.videoHeader !== undefined;
+      return;
+    }
+    for (let i = 0; i < gop.length; i++) {
+      const frame = gop[i]!;
+      const keyframe = i === 0;
+      player.offerMedia(frame.kind, frame.timestamp, frame.payload, frame.shared, { keyframe, sequenceHeader: false, streamHasVideo: true });
+    }
+  }
+
+  private entry(app: string, name: string): LiveStream {
+    const key = StreamRegistry.key(app, name);
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = new LiveStream(key, app, name, this.cacheLimits);
+      this.streams.set(key, stream);
+    }
+    return stream;
+  }
+
+  private prune(stream: LiveStream): void {
+    if (!stream.publisher && stream.players.size === 0 && this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * One player of a live stream: what it asked for (receiveAudio/receiveVideo, pause) and its
+ * overflow policy. A player that cannot keep up must never stall the publisher or the other
+ * players, so nothing here waits: each media message is either written to the player's outbound
+ * pipeline at once or dropped.
+ *
+ * Backlog = bytes queued in the player's socket plus what its outbound pipeline still holds
+ * (`SubscriberTarget.outboundBacklog`). Above `maxBacklog` the player loses media until the next
+ * keyframe that finds room (audio included, so sound and picture resume together; a stream without
+ * video resumes once the backlog is down to half). Sequence headers, metadata and status messages
+ * are never dropped. Drops are counted per player.
+ */
+import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
+
+/** What a subscriber writes to: a server connection (or a test double). */
+export interface SubscriberTarget {
+  send(event: RtmpEvent): boolean;
+  /** Bytes written but not yet handed to the kernel. */
+  readonly outboundBacklog: number;
+  readonly closed: boolean;
+}
+
+export interface SubscriberStats {
+  sentMessages: number;
+  sentBytes: number;
+  /** Media messages lost to overflow (not those the player declined with receiveAudio/Video or pause). */
+  droppedMessages: number;
+  droppedBytes: number;
+  droppedAudio: number;
+  droppedVideo: number;
+  /** Times the player entered the dropping state. */
+  overflows: number;
+  /** Largest backlog seen when a message was offered. */
+  maxBacklog: number;
+}
+
+export interface MediaFlags {
+  keyframe: boolean;
+  sequenceHeader: boolean;
+  /** Whether the stream carries video at all (decides how an audio-only player recovers). */
+  streamHasVideo: boolean;
+}
+
+/** Default per-player backlog before drop-until-keyframe: 4 MiB. */
+export const DEFAULT_MAX_PLAYER_BACKLOG = 4 * 1024 * 1024;
+
+export class Subscriber {
+  receiveAudio = true;
+  receiveVideo = true;
+  paused = false;
+  /** True while overflowing: media is dropped until a keyframe finds room. */
+  dropping = false;
+  /** Video waits for a keyframe (joined without a cached GOP, unpaused, video turned back on). */
+  needVideoKeyframe = false;
+  readonly stats: SubscriberStats = {
+    sentMessages: 0,
+    sentBytes: 0,
+    droppedMessages: 0,
+    droppedBytes: 0,
+    droppedAudio: 0,
+    droppedVideo: 0,
+    overflows: 0,
+    maxBacklog: 0,
+  };
+
+  constructor(
+    readonly target: SubscriberTarget,
+    /** The message stream id the player created and played on: everything goes out on it. */
+    readonly streamId: number,
+    /** Registry key (`app/name`). */
+    readonly key: string,
+    readonly maxBacklog: number = DEFAULT_MAX_PLAYER_BACKLOG,
+  ) {}
+
+  /** Offer one media message; returns whether it was written. */
+  offerMedia(kind: 'audio' | 'video', timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined, flags: MediaFlags): boolean {
+    if (this.target.closed) return false;
+    if (flags.sequenceHeader) return this.write(kind, timestamp, payload, shared);
+    if (this.paused || (kind === 'audio' ? !this.receiveAudio : !this.receiveVideo)) return false;
+    const backlog = this.target.outboundBacklog;
+    if (backlog > this.stats.maxBacklog) this.stats.maxBacklog = backlog;
+    if (this.dropping) {
+      const resume = flags.streamHasVideo
+        ? kind === 'video' && flags.keyframe && backlog <= this.maxBacklog
+        : backlog <= this.maxBacklog / 2;
+      if (!resume) return this.drop(kind, payload);
+      this.dropping = false;
+    } else if (backlog > this.maxBacklog) {
+      this.dropping = true;
+      this.stats.overflows++;
+      return this.drop(kind, payload);
+    }
+    if (kind === 'video' && this.needVideoKeyframe) {
+      if (!flags.keyframe) return false;
+      this.needVideoKeyframe = false;
+    }
+    return this.write(kind, timestamp, payload, shared);
+  }
+
+  /** Metadata and other data messages: never dropped. */
+  sendData(name: string, values: unknown[], timestamp: number): void {
+    const event: DataEvent = { kind: 'data', streamId: this.streamId, timestamp, name, values };
+    this.target.send(event);
+  }
+
+  private write(kind: 'audio' | 'video', timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean {
+    const event: MediaEvent = { kind, streamId: this.streamId, timestamp, payload };
+    if (shared) event.shared = shared;
+    this.target.send(event);
+    this.stats.sentMessages++;
+    this.stats.sentBytes += payload.length;
+    return true;
+  }
+
+  private drop(kind: 'audio' | 'video', payload: Buffer): false {
+    this.stats.droppedMessages++;
+    this.stats.droppedBytes += payload.length;
+    if (kind === 'audio') this.stats.droppedAudio++;
+    else this.stats.droppedVideo++;
+    return false;
+  }
+}
