@@ -11,3 +11,5 @@ export * from './chunk/index.js';
 export * from './message/index.js';
 export * from './command/index.js';
 export * from './session/index.js';
+export * from './flv/index.js';
+export * from './codec/index.js';
