@@ -13,3 +13,5 @@ export * from './command/index.js';
 export * from './session/index.js';
 export * from './flv/index.js';
 export * from './codec/index.js';
+export * from './server/index.js';
+export * from './client/index.js';

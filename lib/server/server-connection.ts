@@ -22,6 +22,7 @@ import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { PeerBandwidthLimit } from '../message/protocol-control.js';
 import { RtmpConnection, type ConnectionOptions } from '../session/connection.js';
+import type { ConnectAuthenticator } from '../auth/authenticator.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
 import {
   FMS_CAPABILITIES,
@@ -47,10 +48,12 @@ export interface ConnectInfo {
   commandObject: Record<string, unknown>;
   /** Optional arguments after the command object. */
   args: unknown[];
+  /** The user name the client authenticated as, when the server requires authentication. */
+  username?: string;
 }
 
 /** A custom command handler: its return value is the `_result`, a throw is the `_error`. */
-export type CommandHandler = (conn: ServerConnection, command: CommandEvent) => unknown;
+export type ServerCommandHandler = (conn: ServerConnection, command: CommandEvent) => unknown;
 
 /** What a ServerConnection needs from its server (implemented by `Server`). */
 export interface ServerHost {
@@ -67,7 +70,9 @@ export interface ServerHost {
     onPlay?(conn: ServerConnection, streamName: string): unknown;
     onMessage?(conn: ServerConnection, message: Message): unknown;
   };
-  commandHandler(name: string): CommandHandler | undefined;
+  commandHandler(name: string): ServerCommandHandler | undefined;
+  /** The server's `auth`: when set, a connect must pass its challenge before onConnect runs. */
+  readonly authenticator?: ConnectAuthenticator;
   /** Emits a server event for this connection (connect, publish, play, unpublish). */
   notify(event: 'connect' | 'publish' | 'play' | 'unpublish', conn: ServerConnection, ...args: unknown[]): void;
   connectionClosed(conn: ServerConnection, err: Error | undefined): void;
@@ -326,6 +331,21 @@ export class ServerConnection extends RtmpConnection {
     this.app = app;
     this.query = query;
     this.tcUrl = tcUrl;
+    // Authentication first (lib/auth): a refusal carries the challenge text the client parses,
+    // and the connection closes (clients reconnect for the next step). Until a connect succeeds
+    // every other command gets `_error` (see onCommand), so nothing plays or publishes without it.
+    const authenticator = this.host.authenticator;
+    if (authenticator) {
+      const verdict = await authenticator.check(appField, tcUrl, { app, remoteAddress: this.remoteAddress });
+      if (this.closed || this.state === 'closing') return;
+      if (!verdict.ok) {
+        this.log.info(`connection ${this.id}: connect to "${app}" refused: authentication (${verdict.reason})`);
+        this.replyError(cmd, StatusCode.ConnectRejected, verdict.description);
+        void this.close();
+        return;
+      }
+      info.username = verdict.username;
+    }
     try {
       await this.host.hooks.onConnect?.(this, info);
     } catch (err) {

@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ErrorCode, SessionError } from '../errors.js';
 import { performServerHandshake } from '../handshake/socket.js';
+import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticator.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import type { ConnectionLimits } from '../session/connection.js';
@@ -24,7 +25,7 @@ import type { GopCacheLimits } from './gop-cache.js';
 import {
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
   ServerConnection,
-  type CommandHandler,
+  type ServerCommandHandler,
   type ConnectInfo,
   type ServerHost,
 } from './server-connection.js';
@@ -79,6 +80,12 @@ export interface ServerConfig {
   limits?: ServerLimits;
   /** Keep metadata, sequence headers and the last GOP for late joiners. Default true. */
   gopCache?: boolean;
+  /**
+   * Require authentication (Adobe challenge, as ffmpeg/OBS do for rtmp://user:pass@host/app):
+   * `{ username, password }`, a list of them, a `(username) => password` lookup, or AuthOptions.
+   * Checked before onConnect, which still decides everything else.
+   */
+  auth?: ServerAuthOption;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
   onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): void | Promise<void>;
@@ -126,6 +133,12 @@ function checkPort(port: number, addr: string | number): number {
   return port;
 }
 
+/** An error's stable code (`ERR_*` for ours, `ECONNRESET` and the like for socket errors). */
+function errorCode(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ERR_UNKNOWN';
+}
+
 function checkNonNegative(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
@@ -139,8 +152,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly registry: StreamRegistry;
   readonly settings: ServerHost['settings'];
   readonly hooks: ServerHost['hooks'];
+  readonly authenticator: ConnectAuthenticator | undefined;
   private readonly logger: Logger;
-  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
   private readonly sockets = new Set<Duplex>();
   private readonly netServers: net.Server[] = [];
@@ -176,6 +190,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       onPlay: config.onPlay,
       onMessage: config.onMessage,
     };
+    this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache });
   }
 
@@ -215,7 +230,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   }
 
   /** Answer a custom command: the handler's return value (or promise) is the `_result`, a throw the `_error`. */
-  registerCommand(name: string, handler: CommandHandler): this {
+  registerCommand(name: string, handler: ServerCommandHandler): this {
     this.handlers.set(name, handler);
     return this;
   }
@@ -225,7 +240,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     return this;
   }
 
-  commandHandler(name: string): CommandHandler | undefined {
+  commandHandler(name: string): ServerCommandHandler | undefined {
     return this.handlers.get(name);
   }
 
@@ -301,7 +316,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
         this.startConnection(socket, secure, result.rest);
       },
       (err: Error) => {
-        this.logger.debug(`handshake with ${socket.remoteAddress} failed: ${err.message}`);
+        this.logger.debug(`handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${errorCode(err)} ${err.message}`);
         socket.destroy();
       },
     );
@@ -343,7 +358,12 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
 
   connectionClosed(conn: ServerConnection, err: Error | undefined): void {
     if (!this.connectionTable.delete(conn.id)) return;
-    if (err) this.reportError(err, conn);
+    if (err) {
+      // Why a peer was dropped, with the stable code first so operators (and the fault tests) can
+      // match on it: `connection 7 (127.0.0.1:50123) closed: ERR_CHUNK_SIZE_INVALID chunk size ...`.
+      this.logger.warn(`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${err.message}`);
+      this.reportError(err, conn);
+    }
     const done = (): void => {
       this.emit('disconnect', conn, err);
     };

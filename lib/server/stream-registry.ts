@@ -6,6 +6,7 @@
  * Each published media message gets one `shared` Map and one payload Buffer, passed to every
  * player's event, so the outbound chunker can serialize it once per chunk size and header state.
  */
+import type { StreamType } from '../command/stream-type.js';
 import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
 import { isAudioSequenceHeader } from '../message/audio.js';
 import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
@@ -14,10 +15,8 @@ import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js'
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
 
-export type StreamType = 'live' | 'record' | 'append';
 
-/** The seed's StreamType constants. */
-export const StreamType = { Live: 'live', Record: 'record', Append: 'append' } as const;
+export { StreamType } from '../command/stream-type.js';
 
 export interface Publisher {
   target: SubscriberTarget;

@@ -1,0 +1,92 @@
+/**
+ * Interop 7d (and 7h): our Client against ffmpeg acting as a one-shot RTMP server (`-listen 1`).
+ * Publishing: ffmpeg records what our client sends; playing: ffmpeg serves a file to our client.
+ * Both sides are compared with the source packet by packet (ffprobe -show_packets and framemd5).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client, ClientState } from '../../lib/client/client.js';
+import { ffmpeg, framemd5, killAll, packetSummary, probePackets, runningProcesses } from '../helpers/ffmpeg.js';
+import { generateFlv, tempDir } from '../helpers/media.js';
+import { collectMedia, connectWhenListening, freePort, publishFlv, writeTags } from '../helpers/client-media.js';
+
+function tcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
+}
+
+async function assertSamePackets(got: string, want: string): Promise<void> {
+  const [wantPackets, gotPackets] = await Promise.all([probePackets(want), probePackets(got)]);
+  assert.ok(wantPackets.length > 100, `source has ${wantPackets.length} packets`);
+  assert.deepEqual(packetSummary(gotPackets, 'video'), packetSummary(wantPackets, 'video'));
+  assert.deepEqual(packetSummary(gotPackets, 'audio'), packetSummary(wantPackets, 'audio'));
+  const [wantHash, gotHash] = await Promise.all([framemd5(want), framemd5(got)]);
+  assert.deepEqual(gotHash, wantHash);
+}
+
+describe('interop 7d: our client with ffmpeg -listen as the server', { timeout: 60_000 }, () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let source: string;
+  let baselineHandles: number;
+
+  before(async () => {
+    baselineHandles = tcpHandles();
+    ({ dir, remove } = await tempDir('client-ffmpeg'));
+    source = await generateFlv(dir, 'source.flv', { seconds: 3, gop: 25 });
+  });
+  after(async () => {
+    await killAll();
+    await remove();
+  });
+
+  it('publishes to `ffmpeg -listen 1 -i`: the recorded file has every packet of the source', async () => {
+    const port = await freePort();
+    const out = join(dir, 'recorded.flv');
+    const server = ffmpeg(['-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/x`, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
+    const client = new Client();
+    try {
+      await connectWhenListening(client, `rtmp://127.0.0.1:${port}/live/x`);
+      assert.equal(await client.publish(), 1);
+      assert.equal(client.state, ClientState.Publishing);
+      await publishFlv(client, source);
+      await client.close();
+      assert.equal(client.state, ClientState.Disconnected);
+      // ffmpeg reports the end of its input as an I/O error but finalises the file.
+      await server.exited;
+    } finally {
+      client.destroy();
+      await server.kill();
+    }
+    await assertSamePackets(out, source);
+  });
+
+  it('plays from `ffmpeg -i file -f flv -listen 1`: every packet arrives intact, then the read ends', async () => {
+    const port = await freePort();
+    const server = ffmpeg(['-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', '-listen', '1', `rtmp://127.0.0.1:${port}/live/x`]);
+    const client = new Client();
+    const statuses: string[] = [];
+    client.on('status', (info: { code: string }) => statuses.push(info.code));
+    const received = join(dir, 'played.flv');
+    try {
+      await connectWhenListening(client, `rtmp://127.0.0.1:${port}/live/x`);
+      assert.equal(await client.play(), 1);
+      assert.equal(client.state, ClientState.Subscribing);
+      const tags = await collectMedia(client);
+      await writeTags(received, tags);
+      const exit = await server.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+    } finally {
+      client.destroy();
+      await server.kill();
+    }
+    assert.ok(statuses.includes('NetStream.Play.Start'), statuses.join());
+    assert.equal(client.state, ClientState.Disconnected);
+    await assertSamePackets(received, source);
+  });
+
+  it('7h: no child process or socket is left behind', () => {
+    assert.equal(runningProcesses(), 0);
+    assert.ok(tcpHandles() <= baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${baselineHandles})`);
+  });
+});

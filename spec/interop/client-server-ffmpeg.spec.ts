@@ -1,0 +1,106 @@
+/**
+ * Interop 7c (and 7h): our Client and our Server with real ffmpeg on the other end. Our client
+ * publishes while an ffmpeg player records; ffmpeg publishes while our client plays. Both must
+ * give the source's packets exactly (ffprobe -show_packets and framemd5).
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '../../lib/client/client.js';
+import { Server } from '../../lib/server/index.js';
+import { RTMP_INPUT_PROBE, ffmpeg, framemd5, killAll, packetSummary, probePackets, runningProcesses } from '../helpers/ffmpeg.js';
+import { generateFlv, tempDir } from '../helpers/media.js';
+import { collectMedia, publishFlv, writeTags } from '../helpers/client-media.js';
+
+function tcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
+}
+
+async function assertSamePackets(got: string, want: string): Promise<void> {
+  const [wantPackets, gotPackets] = await Promise.all([probePackets(want), probePackets(got)]);
+  assert.ok(wantPackets.length > 100, `source has ${wantPackets.length} packets`);
+  assert.deepEqual(packetSummary(gotPackets, 'video'), packetSummary(wantPackets, 'video'));
+  assert.deepEqual(packetSummary(gotPackets, 'audio'), packetSummary(wantPackets, 'audio'));
+  const [wantHash, gotHash] = await Promise.all([framemd5(want), framemd5(got)]);
+  assert.deepEqual(gotHash, wantHash);
+}
+
+describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }, () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let source: string;
+  let baselineHandles: number;
+
+  before(async () => {
+    baselineHandles = tcpHandles();
+    ({ dir, remove } = await tempDir('client-server-ffmpeg'));
+    source = await generateFlv(dir, 'source.flv', { seconds: 3, gop: 25 });
+  });
+  after(async () => {
+    await killAll();
+    await remove();
+  });
+
+  it('our client publishes, an ffmpeg player (connected first) records every packet', async () => {
+    const server = new Server({ addr: '127.0.0.1:0' });
+    await server.listen();
+    const url = `rtmp://127.0.0.1:${server.address()!.port}/live/ours`;
+    const out = join(dir, 'ffmpeg-played.flv');
+    const client = new Client();
+    const played = once(server, 'play');
+    const player = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
+    try {
+      await played;
+      await client.connect(url);
+      await client.publish();
+      await publishFlv(client, source);
+      const unpublished = once(server, 'unpublish');
+      await client.close();
+      await unpublished;
+      // ffmpeg players do not stop on UnpublishNotify: the server closes them after flushing.
+      await server.close();
+      const exit = await player.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+    } finally {
+      client.destroy();
+      await player.kill();
+      await server.close();
+    }
+    await assertSamePackets(out, source);
+  });
+
+  it('ffmpeg publishes, our client (playing first) receives every packet', async () => {
+    const server = new Server({ addr: '127.0.0.1:0' });
+    await server.listen();
+    const url = `rtmp://127.0.0.1:${server.address()!.port}/live/theirs`;
+    const received = join(dir, 'client-played.flv');
+    const client = new Client();
+    let publisher: ReturnType<typeof ffmpeg> | undefined;
+    try {
+      await client.connect(url);
+      const played = once(server, 'play');
+      const playing = client.play();
+      await played;
+      const collected = playing.then(() => collectMedia(client));
+      const unpublished = once(server, 'unpublish');
+      publisher = ffmpeg(['-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
+      const exit = await publisher.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      await unpublished;
+      // Our client keeps reading after UnpublishNotify, like ffmpeg: closing the server ends it.
+      await server.close();
+      await writeTags(received, await collected);
+    } finally {
+      client.destroy();
+      await publisher?.kill();
+      await server.close();
+    }
+    await assertSamePackets(received, source);
+  });
+
+  it('7h: no child process or socket is left behind', () => {
+    assert.equal(runningProcesses(), 0);
+    assert.ok(tcpHandles() <= baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${baselineHandles})`);
+  });
+});
