@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/chunk.bench.ts
  *
- * Target: decode at 4096-byte chunks ≥ 0.3× the Buffer.copy baseline (printed as OK / NOT MET).
+ * Target: decode at 4096-byte chunks ≥ 0.3× the Buffer.copy baseline (medians; printed as OK / NOT MET).
  * Two baselines: Buffer.copy of the wire bytes into one reused buffer (cache-warm, the strictest),
  * and Buffer.allocUnsafe + copy per message (the least any assembler that hands out owned message
  * buffers must do: fresh memory costs several times a warm copy on most machines).
@@ -24,7 +24,8 @@ import type { Message } from '../lib/message/message.js';
 
 const READ_SIZE = 64 * 1024;
 const SECONDS_OF_MEDIA = 20;
-const REPEATS = 9;
+const ROUNDS = 7;
+const BLOCK_RUNS = 4;
 
 /** Deterministic media-like mix: AAC audio ~300 B at ~43/s, video 30 fps of 5–50 KB, 150 KB keyframes every 2 s. */
 function mediaMessages(): Message[] {
@@ -56,18 +57,38 @@ function mediaMessages(): Message[] {
 }
 
 /**
- * Best (minimum) seconds of `fn` over REPEATS runs after one warm-up run: the machine is shared,
- * and the minimum is the figure least disturbed by other processes.
+ * Seconds per run of each function, measured in interleaved blocks: each round runs every function
+ * in turn, BLOCK_RUNS times back to back with the first run of each block unmeasured (it re-warms
+ * caches and code after the other functions ran, so each row is measured in its own steady state,
+ * as if run alone). Rounds spread load from other processes on a shared machine over every row
+ * alike; each row reports the median of its ROUNDS × (BLOCK_RUNS - 1) runs, and the best.
  */
-async function time(fn: () => void | Promise<void>): Promise<number> {
-  await fn();
-  const runs: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+async function measure(fns: Record<string, () => void | Promise<void>>): Promise<Record<string, Timing>> {
+  const names = Object.keys(fns);
+  const runs: Record<string, number[]> = {};
+  for (const name of names) runs[name] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of names) {
+      const fn = fns[name]!;
+      for (let i = 0; i < BLOCK_RUNS; i++) {
+        const t0 = process.hrtime.bigint();
+        await fn();
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (i > 0) runs[name]!.push(seconds);
+      }
+    }
   }
-  return Math.min(...runs);
+  const out: Record<string, Timing> = {};
+  for (const name of names) {
+    const sorted = runs[name]!.sort((a, b) => a - b);
+    out[name] = { median: sorted[sorted.length >> 1]!, best: sorted[0]! };
+  }
+  return out;
+}
+
+interface Timing {
+  median: number;
+  best: number;
 }
 
 function splitReads(wire: Buffer): Buffer[] {
@@ -83,11 +104,11 @@ interface Row {
   chunkSize: number;
   what: string;
   bytes: number;
-  seconds: number;
+  time: Timing;
   /** Buffer.copy of the same bytes into a reused buffer. */
-  baselineSeconds: number;
+  baseline: Timing;
   /** Buffer.allocUnsafe + copy per message (decode rows only). */
-  freshSeconds?: number;
+  fresh?: Timing;
 }
 const rows: Row[] = [];
 
@@ -95,32 +116,34 @@ for (const chunkSize of [128, 4096, 65536]) {
   const state = new OutboundChunkState();
   const wire = Buffer.concat(messages.map((m) => serializeMessage(m, state, chunkSize)));
   const reads = splitReads(wire);
-
-  // Baseline for decode: copy the same wire bytes, read by read, into one buffer.
   const copyTarget = Buffer.allocUnsafe(wire.length);
-  const copyWire = await time(() => {
-    let pos = 0;
-    for (const r of reads) pos += r.copy(copyTarget, pos);
-  });
-  // Second baseline: what any assembler that hands out owned message buffers pays at least —
-  // Buffer.allocUnsafe(message length) + copy of the same wire bytes, per message.
-  const freshWire = await time(() => {
-    let pos = 0;
-    for (const m of messages) {
-      const out = Buffer.allocUnsafe(m.length);
-      pos += wire.copy(out, 0, pos, pos + m.length);
-    }
-  });
-  // Baseline for encode: copy every message payload once.
   const payloadTarget = Buffer.allocUnsafe(payloadBytes);
-  const copyPayloads = await time(() => {
-    let pos = 0;
-    for (const m of messages) pos += m.data.copy(payloadTarget, pos);
-  });
+  let decoded = 0;
+  let decodedCore = 0;
+  let encodedBytes = 0;
+  let serializedBytes = 0;
 
-  let check = 0;
-  const decodeStreams = await time(
-    () =>
+  const t = await measure({
+    // Baseline for decode: copy the same wire bytes, read by read, into one buffer.
+    copyWire: () => {
+      let pos = 0;
+      for (const r of reads) pos += r.copy(copyTarget, pos);
+    },
+    // Second baseline: what any assembler that hands out owned message buffers pays at least —
+    // Buffer.allocUnsafe(message length) + copy of the same wire bytes, per message.
+    freshWire: () => {
+      let pos = 0;
+      for (const m of messages) {
+        const out = Buffer.allocUnsafe(m.length);
+        pos += wire.copy(out, 0, pos, pos + m.length);
+      }
+    },
+    // Baseline for encode: copy every message payload once.
+    copyPayloads: () => {
+      let pos = 0;
+      for (const m of messages) pos += m.data.copy(payloadTarget, pos);
+    },
+    decodeStreams: () =>
       new Promise<void>((resolve, reject) => {
         const decoder = new ChunkDecoder({ chunkSize });
         const assembler = new MessageAssembler();
@@ -128,7 +151,7 @@ for (const chunkSize of [128, 4096, 65536]) {
         decoder.pipe(assembler);
         assembler.on('data', () => count++);
         assembler.on('end', () => {
-          check = count;
+          decoded = count;
           resolve();
         });
         decoder.on('error', reject);
@@ -136,34 +159,25 @@ for (const chunkSize of [128, 4096, 65536]) {
         for (const r of reads) decoder.write(r);
         decoder.end();
       }),
-  );
-  if (check !== messages.length) throw new Error(`decoded ${check} messages, expected ${messages.length}`);
-  rows.push({ chunkSize, what: 'decode ChunkDecoder→MessageAssembler', bytes: wire.length, seconds: decodeStreams, baselineSeconds: copyWire, freshSeconds: freshWire });
-
-  const decodeCore = await time(() => {
-    const collector = new MessageCollector();
-    let count = 0;
-    const parser = new ChunkParser(
-      { chunkSize },
-      {
-        onChunk: (c: Chunk) => {
-          if (collector.add(c) !== undefined) count++;
+    decodeCore: () => {
+      const collector = new MessageCollector();
+      let count = 0;
+      const parser = new ChunkParser(
+        { chunkSize },
+        {
+          onChunk: (c: Chunk) => {
+            if (collector.add(c) !== undefined) count++;
+          },
+          onSetChunkSize: () => {},
+          onWindowAckSize: () => {},
+          onAcknowledgement: () => {},
         },
-        onSetChunkSize: () => {},
-        onWindowAckSize: () => {},
-        onAcknowledgement: () => {},
-      },
-    );
-    for (const r of reads) parser.push(r);
-    parser.end();
-    check = count;
-  });
-  if (check !== messages.length) throw new Error('core decode lost messages');
-  rows.push({ chunkSize, what: 'decode ChunkParser+MessageCollector (sync)', bytes: wire.length, seconds: decodeCore, baselineSeconds: copyWire, freshSeconds: freshWire });
-
-  let encodedBytes = 0;
-  const encodeStreams = await time(
-    () =>
+      );
+      for (const r of reads) parser.push(r);
+      parser.end();
+      decodedCore = count;
+    },
+    encodeStreams: () =>
       new Promise<void>((resolve, reject) => {
         const chunker = new MessageChunker({ chunkSize });
         const encoder = new ChunkEncoder();
@@ -179,37 +193,49 @@ for (const chunkSize of [128, 4096, 65536]) {
         for (const m of messages) chunker.write(m);
         chunker.end();
       }),
-  );
-  if (encodedBytes !== wire.length) throw new Error(`encoded ${encodedBytes} bytes, expected ${wire.length}`);
-  rows.push({ chunkSize, what: 'encode MessageChunker→ChunkEncoder', bytes: payloadBytes, seconds: encodeStreams, baselineSeconds: copyPayloads });
-
-  const encodeSerialize = await time(() => {
-    const s = new OutboundChunkState();
-    let n = 0;
-    for (const m of messages) n += serializeMessage(m, s, chunkSize).length;
-    encodedBytes = n;
+    encodeSerialize: () => {
+      const s = new OutboundChunkState();
+      let n = 0;
+      for (const m of messages) n += serializeMessage(m, s, chunkSize).length;
+      serializedBytes = n;
+    },
   });
-  if (encodedBytes !== wire.length) throw new Error('serializeMessage size mismatch');
-  rows.push({ chunkSize, what: 'encode serializeMessage', bytes: payloadBytes, seconds: encodeSerialize, baselineSeconds: copyPayloads });
+  if (decoded !== messages.length) throw new Error(`decoded ${decoded} messages, expected ${messages.length}`);
+  if (decodedCore !== messages.length) throw new Error('core decode lost messages');
+  if (encodedBytes !== wire.length) throw new Error(`encoded ${encodedBytes} bytes, expected ${wire.length}`);
+  if (serializedBytes !== wire.length) throw new Error('serializeMessage size mismatch');
+  const decode = { bytes: wire.length, baseline: t.copyWire!, fresh: t.freshWire! };
+  const encode = { bytes: payloadBytes, baseline: t.copyPayloads! };
+  rows.push({ chunkSize, what: 'decode ChunkDecoder→MessageAssembler', time: t.decodeStreams!, ...decode });
+  rows.push({ chunkSize, what: 'decode ChunkParser+MessageCollector (sync)', time: t.decodeCore!, ...decode });
+  rows.push({ chunkSize, what: 'encode MessageChunker→ChunkEncoder', time: t.encodeStreams!, ...encode });
+  rows.push({ chunkSize, what: 'encode serializeMessage', time: t.encodeSerialize!, ...encode });
 }
 
 const mbps = (bytes: number, s: number): number => bytes / s / 1e6;
-console.log(`${messages.length} messages, ${(payloadBytes / 1e6).toFixed(1)} MB of payload (${SECONDS_OF_MEDIA} s of media), ${READ_SIZE / 1024} KiB reads, best of ${REPEATS}`);
+console.log(
+  `${messages.length} messages, ${(payloadBytes / 1e6).toFixed(1)} MB of payload (${SECONDS_OF_MEDIA} s of media), ${READ_SIZE / 1024} KiB reads, ` +
+    `median of ${ROUNDS * (BLOCK_RUNS - 1)} runs in ${ROUNDS} interleaved rounds (best-run ratio in the last column)`,
+);
 console.log('');
-console.log('| chunk size | stage | MB/s | Buffer.copy MB/s | ratio | alloc+copy per message MB/s | ratio |');
-console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| chunk size | stage | MB/s | Buffer.copy MB/s | ratio | alloc+copy per message MB/s | ratio | ratio to Buffer.copy, best runs |');
+console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  const a = mbps(r.bytes, r.seconds);
-  const b = mbps(r.bytes, r.baselineSeconds);
-  const f = r.freshSeconds === undefined ? undefined : mbps(r.bytes, r.freshSeconds);
+  const a = mbps(r.bytes, r.time.median);
+  const b = mbps(r.bytes, r.baseline.median);
+  const f = r.fresh === undefined ? undefined : mbps(r.bytes, r.fresh.median);
   const fresh = f === undefined ? '| | |' : `| ${f.toFixed(0)} | ${(a / f).toFixed(2)}× |`;
-  console.log(`| ${r.chunkSize} | ${r.what} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× ${fresh}`);
+  const best = (r.baseline.best / r.time.best).toFixed(2);
+  console.log(`| ${r.chunkSize} | ${r.what} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× ${fresh} ${best}× |`);
 }
 const target = rows.find((r) => r.chunkSize === 4096 && r.what.startsWith('decode ChunkDecoder'))!;
-const ratio = r2(target.baselineSeconds / target.seconds);
+const ratio = r2(target.baseline.median / target.time.median);
 console.log('');
-const floor = r2(target.freshSeconds! / target.seconds);
-console.log(`decode at 4096-byte chunks: ${ratio}× the Buffer.copy baseline (target ≥ 0.3×: ${ratio >= 0.3 ? 'OK' : 'NOT MET'}), ${floor}× alloc+copy per message`);
+const floor = r2(target.fresh!.median / target.time.median);
+console.log(
+  `decode at 4096-byte chunks: ${ratio}× the Buffer.copy baseline (medians; target ≥ 0.3×: ${ratio >= 0.3 ? 'OK' : 'NOT MET'}), ` +
+    `${r2(target.baseline.best / target.time.best)}× on best runs, ${floor}× alloc+copy per message`,
+);
 
 function r2(x: number): number {
   return Math.round(x * 100) / 100;

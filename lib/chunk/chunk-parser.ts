@@ -92,7 +92,11 @@ class InboundChunkStream {
 
 export class ChunkParser {
   private readonly queue = new ByteQueue();
-  private readonly streams = new Map<number, InboundChunkStream>();
+  /** Chunk streams 2..63 (the 1-byte basic header: all that real peers use) by id, no hashing. */
+  private readonly lowStreams: (InboundChunkStream | undefined)[] = new Array<InboundChunkStream | undefined>(64).fill(undefined);
+  /** Chunk streams 64..65599. */
+  private readonly highStreams = new Map<number, InboundChunkStream>();
+  private streamCount = 0;
   /** Headers that span reads are copied here (up to 3 + 11 bytes, or 4 for a timestamp). */
   private readonly scratch = Buffer.allocUnsafe(16);
   private readonly sink: ChunkParserSink;
@@ -150,7 +154,7 @@ export class ChunkParser {
   }
   /** Number of chunk stream ids seen. */
   get chunkStreamCount(): number {
-    return this.streams.size;
+    return this.streamCount;
   }
 
   /** Parses one socket read. Throws a `ChunkError` on bad input; after that every call rethrows it. */
@@ -191,6 +195,7 @@ export class ChunkParser {
       switch (this.state) {
         case STATE_HEADER: {
           if (q.length === 0) return;
+          if (this.parseWithinHead()) break;
           const b0 = q.head[q.headOffset]!;
           const fmt = (b0 >>> 6) as 0 | 1 | 2 | 3;
           const low = b0 & 0x3f;
@@ -227,6 +232,48 @@ export class ChunkParser {
     }
   }
 
+  /**
+   * The hot path: whole chunks (header and payload) that lie inside the read at the head of the
+   * queue, parsed straight from it with no state round trips; each payload is a view of the read.
+   * Stops at the first chunk that needs more (it spans reads, or an extended timestamp follows) and
+   * leaves that one to the general state machine. Returns false when the next header spans reads
+   * (the general path takes it), true otherwise (the state moved on, or the read is used up).
+   */
+  private parseWithinHead(): boolean {
+    const q = this.queue;
+    const head = q.head;
+    const end = head.length;
+    let pos = q.headOffset;
+    for (;;) {
+      // The read is used up: the caller moves on to the next one.
+      if (pos === end) return true;
+      const b0 = head[pos]!;
+      const fmt = (b0 >>> 6) as 0 | 1 | 2 | 3;
+      const low = b0 & 0x3f;
+      // RTMP 1.0 §5.3.1.1: low bits 0 → 2-byte form (64..319), 1 → 3-byte form (64..65599).
+      const basicSize = low === 0 ? 2 : low === 1 ? 3 : 1;
+      const need = basicSize + MESSAGE_HEADER_SIZE[fmt]!;
+      if (end - pos < need) return false;
+      const csid = basicSize === 1 ? low : basicSize === 2 ? 64 + head[pos + 1]! : 64 + head[pos + 1]! + head[pos + 2]! * 256;
+      this.readMessageHeader(fmt, csid, head, pos + basicSize);
+      pos += need;
+      if (this.state !== STATE_PAYLOAD) {
+        q.skip(need);
+        return true;
+      }
+      const size = this.payloadSize;
+      if (end - pos < size) {
+        q.skip(need);
+        return true;
+      }
+      const payload = head.subarray(pos, pos + size);
+      pos += size;
+      q.skip(need + size);
+      this.state = STATE_HEADER;
+      this.emitChunk(payload);
+    }
+  }
+
   /** Consumes `n` queued bytes and returns a buffer holding them contiguously from `this.at`. */
   private take(n: number): Buffer {
     const q = this.queue;
@@ -244,17 +291,19 @@ export class ChunkParser {
   }
 
   private readMessageHeader(fmt: 0 | 1 | 2 | 3, csid: number, buf: Buffer, p: number): void {
-    let s = this.streams.get(csid);
+    let s = csid < 64 ? this.lowStreams[csid] : this.highStreams.get(csid);
     if (s === undefined) {
       // RTMP 1.0 §5.3.1.2.2-4: fmt 1, 2 and 3 take fields from the previous header on this stream.
       if (fmt !== 0) {
         throw new ChunkError(ErrorCode.CHUNK_NO_PREVIOUS_HEADER, `fmt ${fmt} chunk on chunk stream ${csid}, which has no previous header`);
       }
-      if (this.streams.size >= this.maxChunkStreams) {
+      if (this.streamCount >= this.maxChunkStreams) {
         throw new ChunkError(ErrorCode.CHUNK_TOO_MANY_STREAMS, `chunk stream ${csid} exceeds the limit maxChunkStreams=${this.maxChunkStreams}`);
       }
       s = new InboundChunkStream();
-      this.streams.set(csid, s);
+      if (csid < 64) this.lowStreams[csid] = s;
+      else this.highStreams.set(csid, s);
+      this.streamCount++;
     }
     this.stream = s;
     this.chunkStreamId = csid;
@@ -284,7 +333,7 @@ export class ChunkParser {
       s.messageLength = length;
       s.messageTypeId = buf[p + 6]!;
       // RTMP 1.0 §5.3.1.2.1: the message stream id is little-endian.
-      if (fmt === 0) s.messageStreamId = buf.readUInt32LE(p + 7);
+      if (fmt === 0) s.messageStreamId = (buf[p + 7]! | (buf[p + 8]! << 8) | (buf[p + 9]! << 16) | (buf[p + 10]! << 24)) >>> 0;
     }
     if (field === EXTENDED_TIMESTAMP_MARKER) {
       s.extended = true;
@@ -396,7 +445,7 @@ export class ChunkParser {
       return;
     } else if (type === MessageType.Abort) {
       // RTMP 1.0 §5.4.2: discard the partially received message of that chunk stream.
-      const target = this.streams.get(value);
+      const target = value < 64 ? this.lowStreams[value] : this.highStreams.get(value);
       if (target !== undefined && target.received !== 0) {
         this.partial -= target.received;
         target.received = 0;

@@ -33,7 +33,12 @@ class PartialMessage {
 }
 
 export class MessageCollector {
-  private readonly streams = new Map<number, PartialMessage>();
+  /**
+   * Chunk streams 0..63 (real peers use 2..10) by id, no hashing; any other id (a hand-made Chunk
+   * may carry anything) in `highStreams`.
+   */
+  private readonly lowStreams: (PartialMessage | undefined)[] = new Array<PartialMessage | undefined>(64).fill(undefined);
+  private readonly highStreams = new Map<number, PartialMessage>();
   private readonly maxMessageSize: number;
   private readonly maxPartialBytes: number;
   private held = 0;
@@ -67,7 +72,7 @@ export class MessageCollector {
         `chunk payload (offset ${offset}, ${payload.length} bytes) does not fit its message length ${length}`,
       );
     }
-    let partial = this.streams.get(csid);
+    let partial = (csid & 63) === csid ? this.lowStreams[csid] : this.highStreams.get(csid);
     if (offset === 0) {
       if (length > this.maxMessageSize) {
         throw new ChunkError(
@@ -80,7 +85,8 @@ export class MessageCollector {
       this.reserve(payload.length);
       if (partial === undefined) {
         partial = new PartialMessage();
-        this.streams.set(csid, partial);
+        if ((csid & 63) === csid) this.lowStreams[csid] = partial;
+        else this.highStreams.set(csid, partial);
       }
       partial.first = chunk;
       partial.parts = [payload];
@@ -110,7 +116,7 @@ export class MessageCollector {
 
   /** Drops the partial message of a chunk stream, if any. RTMP 1.0 §5.4.2 */
   abort(chunkStreamId: number): void {
-    const partial = this.streams.get(chunkStreamId);
+    const partial = (chunkStreamId & 63) === chunkStreamId ? this.lowStreams[chunkStreamId] : this.highStreams.get(chunkStreamId);
     if (partial !== undefined && partial.first !== null) this.drop(partial);
   }
 
@@ -125,7 +131,10 @@ export class MessageCollector {
   /** The chunk stream ended: throws ERR_CHUNK_TRUNCATED if a message is incomplete. */
   end(): void {
     if (this.pending > 0) {
-      const ids = [...this.streams].filter(([, p]) => p.first !== null).map(([id]) => id).join(', ');
+      const ids = [...this.lowStreams.entries(), ...this.highStreams]
+        .filter(([, p]) => p !== undefined && p.first !== null)
+        .map(([id]) => id)
+        .join(', ');
       throw new ChunkError(ErrorCode.CHUNK_TRUNCATED, `chunks ended with incomplete messages on chunk stream(s) ${ids}`);
     }
   }

@@ -106,3 +106,19 @@ test('partialBytes reports what the assembler holds', async () => {
   assert.equal(a.partialBytes, 7);
   a.destroy();
 });
+
+test('backpressure: with nobody reading, writes stop being accepted at the highWaterMark and resume, in order, once read', { timeout: 5000 }, async () => {
+  const assembler = new MessageAssembler({ highWaterMark: 2 });
+  // One-chunk messages on csid 4, payload = [i]: each write completes a message.
+  const chunks = Array.from({ length: 8 }, (_, i) => part(0, Buffer.from([i]), 1));
+  const accepted = chunks.map((c) => assembler.write(c));
+  // Two messages fill the readable side; the third write's callback is then held, so everything
+  // after it queues on the writable side and write() reports backpressure.
+  assert.equal(assembler.readableLength, 2);
+  assert.equal(accepted.at(-1), false);
+  assert.ok(assembler.writableLength > 0);
+  assembler.end();
+  const got: number[] = [];
+  for await (const m of assembler as AsyncIterable<Message>) got.push(m.data[0]!);
+  assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7]);
+});
