@@ -25,15 +25,12 @@ import {
   verifyResponse,
   type DigestSchema,
 } from './digest.js';
-import { PacketReader } from './packet-reader.js';
-import { checkVersion } from './version.js';
+import { HandshakeMachine } from './machine.js';
 import {
   DEFAULT_CLIENT_VERSION,
   RTMP_VERSION,
   type HandshakeMachineOptions,
-  type HandshakeResult,
   type HandshakeScheme,
-  type HandshakeStep,
 } from './types.js';
 
 export interface ClientHandshakeOptions extends HandshakeMachineOptions {
@@ -47,25 +44,19 @@ export interface ClientHandshakeOptions extends HandshakeMachineOptions {
   validatePeer?: boolean;
 }
 
-const STATE_S0 = 0;
-const STATE_S1 = 1;
-const STATE_S2 = 2;
-const STATE_DONE = 3;
 
-const NO_OUTPUT: Buffer[] = [];
 
-export class ClientHandshake {
-  private state = STATE_S0;
-  private readonly reader = new PacketReader();
+export class ClientHandshake extends HandshakeMachine {
+  protected readonly versionPacketName = 'S0' as const;
   private readonly scheme: HandshakeScheme;
   private readonly validatePeer: boolean;
   /** C0 + C1 then our C2, random-filled once. */
   private readonly packets: Buffer;
   /** The digest inside our C1 (digest scheme only): S2's signature is keyed by it. */
   private c1Digest: Buffer | undefined;
-  private result: HandshakeResult | undefined;
 
   constructor(options: ClientHandshakeOptions = {}) {
+    super();
     this.scheme = options.scheme ?? 'digest';
     this.validatePeer = options.validatePeer ?? true;
     this.packets = Buffer.allocUnsafe(1 + 2 * HANDSHAKE_SIZE);
@@ -86,54 +77,12 @@ export class ClientHandshake {
     return this.packets.subarray(0, 1 + HANDSHAKE_SIZE);
   }
 
-  /** True once S2 has been read. */
-  get done(): boolean {
-    return this.state === STATE_DONE;
-  }
-
-  /**
-   * Feeds bytes from the server. Throws HandshakeError (HANDSHAKE_VERSION on a bad S0,
-   * HANDSHAKE_DIGEST on an S1 without a valid digest); after that the machine must not be used again.
-   */
-  push(chunk: Buffer): HandshakeStep {
-    if (this.state === STATE_DONE) return { output: NO_OUTPUT, done: true, rest: chunk, result: this.result! };
-    this.reader.begin(chunk);
-    let output = NO_OUTPUT;
-    for (;;) {
-      switch (this.state) {
-        case STATE_S0: {
-          const s0 = this.reader.read(1);
-          if (s0 === undefined) return { output, done: false };
-          checkVersion(s0[0]!, 'S0');
-          this.state = STATE_S1;
-          break;
-        }
-        case STATE_S1: {
-          const s1 = this.reader.read(HANDSHAKE_SIZE);
-          if (s1 === undefined) return { output, done: false };
-          output = [this.answerS1(s1)];
-          this.state = STATE_S2;
-          break;
-        }
-        case STATE_S2: {
-          const s2 = this.reader.read(HANDSHAKE_SIZE);
-          if (s2 === undefined) return { output, done: false };
-          this.checkS2(s2);
-          this.state = STATE_DONE;
-          const rest = this.reader.takeRest();
-          this.result!.rest = rest;
-          return { output, done: true, rest, result: this.result! };
-        }
-      }
-    }
-  }
-
   private c1(): Buffer {
     return this.packets.subarray(1, 1 + HANDSHAKE_SIZE);
   }
 
   /** Our C2: signed with S1's digest when there is one, else an echo of S1 (RTMP 1.0 §5.2.4). */
-  private answerS1(s1: Buffer): Buffer {
+  protected answerPacket1(s1: Buffer): Buffer {
     const c2 = this.packets.subarray(1 + HANDSHAKE_SIZE);
     const peerVersion = s1.readUInt32BE(4);
     const checked = this.scheme === 'digest' && peerVersion !== 0;
@@ -157,7 +106,7 @@ export class ClientHandshake {
   }
 
   /** Records whether S2 answered C1; a server that echoes C1 in the simple scheme is fine too. */
-  private checkS2(s2: Buffer): void {
+  protected checkPacket2(s2: Buffer): void {
     const echoed = s2.subarray(8).equals(this.c1().subarray(8));
     const signed = this.result!.scheme === 'digest' && verifyResponse(s2, this.c1Digest!, SERVER_KEY);
     this.result!.peerEchoed = echoed;

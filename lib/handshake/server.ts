@@ -21,15 +21,12 @@ import {
   validateC1,
   verifyResponse,
 } from './digest.js';
-import { PacketReader } from './packet-reader.js';
-import { checkVersion } from './version.js';
+import { HandshakeMachine } from './machine.js';
 import {
   DEFAULT_SERVER_VERSION,
   RTMP_VERSION,
   type HandshakeMachineOptions,
-  type HandshakeResult,
   type HandshakeScheme,
-  type HandshakeStep,
 } from './types.js';
 
 export interface ServerHandshakeOptions extends HandshakeMachineOptions {
@@ -42,16 +39,10 @@ export interface ServerHandshakeOptions extends HandshakeMachineOptions {
   version?: number;
 }
 
-const STATE_C0 = 0;
-const STATE_C1 = 1;
-const STATE_C2 = 2;
-const STATE_DONE = 3;
 
-const NO_OUTPUT: Buffer[] = [];
 
-export class ServerHandshake {
-  private state = STATE_C0;
-  private readonly reader = new PacketReader();
+export class ServerHandshake extends HandshakeMachine {
+  protected readonly versionPacketName = 'C0' as const;
   private readonly scheme: HandshakeScheme;
   private readonly version: number;
   private readonly time: number;
@@ -60,59 +51,17 @@ export class ServerHandshake {
   private s1: Buffer | undefined;
   /** The digest inside our S1 (digest scheme only): C2's signature is keyed by it. */
   private s1Digest: Buffer | undefined;
-  private result: HandshakeResult | undefined;
 
   constructor(options: ServerHandshakeOptions = {}) {
+    super();
     this.scheme = options.scheme ?? 'digest';
     this.version = (options.version ?? DEFAULT_SERVER_VERSION) >>> 0;
     this.time = (options.time ?? 0) >>> 0;
     this.randomFill = options.randomFill ?? randomFillSync;
   }
 
-  /** True once C2 has been read. */
-  get done(): boolean {
-    return this.state === STATE_DONE;
-  }
-
-  /**
-   * Feeds bytes from the client. Throws HandshakeError (HANDSHAKE_VERSION) on a bad C0; after that
-   * the machine must not be used again.
-   */
-  push(chunk: Buffer): HandshakeStep {
-    if (this.state === STATE_DONE) return { output: NO_OUTPUT, done: true, rest: chunk, result: this.result! };
-    this.reader.begin(chunk);
-    let output = NO_OUTPUT;
-    for (;;) {
-      switch (this.state) {
-        case STATE_C0: {
-          const c0 = this.reader.read(1);
-          if (c0 === undefined) return { output, done: false };
-          checkVersion(c0[0]!, 'C0');
-          this.state = STATE_C1;
-          break;
-        }
-        case STATE_C1: {
-          const c1 = this.reader.read(HANDSHAKE_SIZE);
-          if (c1 === undefined) return { output, done: false };
-          output = [this.answerC1(c1)];
-          this.state = STATE_C2;
-          break;
-        }
-        case STATE_C2: {
-          const c2 = this.reader.read(HANDSHAKE_SIZE);
-          if (c2 === undefined) return { output, done: false };
-          this.checkC2(c2);
-          this.state = STATE_DONE;
-          const rest = this.reader.takeRest();
-          this.result!.rest = rest;
-          return { output, done: true, rest, result: this.result! };
-        }
-      }
-    }
-  }
-
   /** S0 + S1 + S2 in one buffer, random-filled once. */
-  private answerC1(c1: Buffer): Buffer {
+  protected answerPacket1(c1: Buffer): Buffer {
     const out = Buffer.allocUnsafe(1 + 2 * HANDSHAKE_SIZE);
     this.randomFill(out);
     out[0] = RTMP_VERSION;
@@ -144,7 +93,7 @@ export class ServerHandshake {
   }
 
   /** Records whether C2 answered S1; never rejects (ffmpeg publishers echo S1 even in the digest scheme). */
-  private checkC2(c2: Buffer): void {
+  protected checkPacket2(c2: Buffer): void {
     const s1 = this.s1!;
     // RTMP 1.0 §5.2.4: C2's time fields may differ; the random bytes must echo S1's.
     const echoed = c2.subarray(8).equals(s1.subarray(8));
