@@ -11,6 +11,7 @@
  * be called again from either. The pipelines, acknowledgements, pings and timeouts are
  * `RtmpConnection`'s; this file adds the client's side of the NetConnection/NetStream commands.
  */
+import { readUntilNull } from '../session/read-loop.js';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -544,21 +545,13 @@ export class Client extends EventEmitter {
     throw err;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      const message = await this.readMessage();
-      if (!message) return;
-      yield message;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return readUntilNull(() => this.readMessage());
   }
 
   /** Async iteration over typed events. */
-  async *events(): AsyncGenerator<RtmpEvent> {
-    for (;;) {
-      const event = await this.readEvent();
-      if (!event) return;
-      yield event;
-    }
+  events(): AsyncGenerator<RtmpEvent> {
+    return readUntilNull(() => this.readEvent());
   }
 
   /** Called by the connection for every event RtmpConnection does not consume itself. */

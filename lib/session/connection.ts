@@ -14,6 +14,7 @@
  * Lifecycle: created → `start(rest)` (pipelines run) → `close()` (flush, end) or `destroy(err)` →
  * 'close' is emitted exactly once, with the error that ended it, if any.
  */
+import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
 import { Writable, type Duplex } from 'node:stream';
 import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker } from '../chunk/index.js';
@@ -75,7 +76,7 @@ interface PendingCall {
 }
 
 /** Chunk size roles announce after connect unless configured otherwise. */
-export const DEFAULT_CHUNK_SIZE = 4096;
+export const DEFAULT_SESSION_CHUNK_SIZE = 4096;
 /** Window acknowledgement size roles announce unless configured otherwise. */
 export const DEFAULT_WINDOW_ACK_SIZE = 2_500_000;
 const DEFAULT_TIMEOUT = 30_000;
@@ -398,21 +399,13 @@ export class RtmpConnection extends EventEmitter {
     return (this.commandEncoder ?? new CommandEncoder({ encoding: this.encoding })).encode(event);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      const message = await this.readMessage();
-      if (!message) return;
-      yield message;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return readUntilNull(() => this.readMessage());
   }
 
   /** Async iteration over typed events. */
-  async *events(): AsyncGenerator<RtmpEvent> {
-    for (;;) {
-      const event = await this.readEvent();
-      if (!event) return;
-      yield event;
-    }
+  events(): AsyncGenerator<RtmpEvent> {
+    return readUntilNull(() => this.readEvent());
   }
 
   // --- timeouts ------------------------------------------------------------------------------

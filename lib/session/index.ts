@@ -1,3 +1,4 @@
 /** The session layer: a connection's pipelines, negotiated state, RPC, pings and timeouts. */
 export * from './stage-chain.js';
 export * from './connection.js';
+export * from './read-loop.js';
