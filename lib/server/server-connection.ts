@@ -35,6 +35,9 @@ import {
 } from './status.js';
 import { sendStatus, sendStreamEvent, type LiveStream, type StreamRegistry, type StreamType } from './stream-registry.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG, Subscriber, type SubscriberTarget } from './subscriber.js';
+// [record-vod] recording and VOD (issue 4): lib/server/recorder.ts, lib/server/vod.ts
+import type { Recordings, StreamRecorder } from './recorder.js';
+import type { VodLibrary, VodPlayer } from './vod.js';
 
 /** What onConnect learns from the connect command. */
 export interface ConnectInfo {
@@ -76,6 +79,9 @@ export interface ServerHost {
   /** Emits a server event for this connection (connect, publish, play, unpublish). */
   notify(event: 'connect' | 'publish' | 'play' | 'unpublish', conn: ServerConnection, ...args: unknown[]): void;
   connectionClosed(conn: ServerConnection, err: Error | undefined): void;
+  /** [record-vod] The server's recordings (recordDir) and VOD files (vodDir), when configured. */
+  readonly recordings?: Recordings;
+  readonly vod?: VodLibrary;
 }
 
 /** A message stream the client created (RTMP 1.0 §7.2.1.3) and what it does. */
@@ -84,6 +90,9 @@ interface StreamSlot {
   name?: string;
   publishing?: LiveStream;
   playing?: Subscriber;
+  /** [record-vod] The publish's recording; the file played instead of a live stream. */
+  recorder?: StreamRecorder;
+  vod?: VodPlayer;
 }
 
 export interface ServerConnectionOptions extends ConnectionOptions {
@@ -240,14 +249,18 @@ export class ServerConnection extends RtmpConnection {
   }
 
   private onMedia(event: MediaEvent): void {
-    const live = this.slots.get(event.streamId)?.publishing;
+    const slot = this.slots.get(event.streamId);
+    const live = slot?.publishing;
     if (live) this.host.registry.media(live, event);
+    slot?.recorder?.media(event); // [record-vod]
     this.enqueue(event);
   }
 
   private onData(event: DataEvent): void {
-    const live = this.slots.get(event.streamId)?.publishing;
+    const slot = this.slots.get(event.streamId);
+    const live = slot?.publishing;
     if (live) this.host.registry.data(live, event);
+    slot?.recorder?.data(event); // [record-vod]
     this.enqueue(event);
   }
 
@@ -293,10 +306,14 @@ export class ServerConnection extends RtmpConnection {
       case '_checkbw':
         this.replyResult(cmd, null, undefined);
         return;
-      case 'getStreamLength':
-        // Live streams have no length.
-        this.replyResult(cmd, null, 0);
+      case 'getStreamLength': {
+        // Live streams have no length; [record-vod] a VOD file answers its duration in seconds.
+        const { name } = splitQuery(stringArg(cmd.args[0]));
+        const vod = this.host.vod;
+        if (!vod || !name || this.host.registry.isPublished(this.app, name)) this.replyResult(cmd, null, 0);
+        else return vod.streamLength(this.app, name).then((seconds) => this.replyResult(cmd, null, seconds));
         return;
+      }
       case 'receiveAudio':
       case 'receiveVideo':
         this.onReceive(cmd);
@@ -418,7 +435,7 @@ export class ServerConnection extends RtmpConnection {
       badName(`no stream ${streamId} (createStream first)`);
       return;
     }
-    if (slot.publishing || slot.playing) {
+    if (slot.publishing || slot.playing || slot.vod /* [record-vod] */) {
       badName(`stream ${streamId} is already ${slot.publishing ? 'publishing' : 'playing'}`);
       return;
     }
@@ -438,16 +455,23 @@ export class ServerConnection extends RtmpConnection {
       return;
     }
     if (this.closed) return;
+    // [record-vod] record/append (or recordAll) opens <recordDir>/<app>/<name>.flv first; a refusal sent its status.
+    const recorder = this.host.recordings ? await this.host.recordings.open(this, streamId, this.app, name, type) : undefined;
+    if (recorder === 'refused') return;
+    if (this.closed) return void recorder?.close();
     // Checked again: another publisher may have claimed the name while the hook ran.
     const live = this.host.registry.publish(this.app, name, { target: this, streamId, type });
     if (!live) {
+      void recorder?.close(); // [record-vod]
       badName(`${name} is already being published`);
       return;
     }
     slot.publishing = live;
     slot.name = name;
+    slot.recorder = recorder; // [record-vod]
     this.setState('publishing');
     this.sendStatus(streamId, statusInfo('status', StatusCode.PublishStart, `${name} is now published.`, { details: name }));
+    recorder?.announce(); // [record-vod] NetStream.Record.Start
     this.host.notify('publish', this, name, type);
   }
 
@@ -455,6 +479,8 @@ export class ServerConnection extends RtmpConnection {
     const live = slot.publishing;
     if (!live) return;
     slot.publishing = undefined;
+    void slot.recorder?.close(); // [record-vod] the file is flushed and closed (Record.Stop)
+    slot.recorder = undefined;
     this.host.registry.unpublish(live);
     this.host.notify('unpublish', this, live.name);
     this.settleState();
@@ -487,6 +513,21 @@ export class ServerConnection extends RtmpConnection {
       return;
     }
     if (this.closed) return;
+    // [record-vod] A file in vodDir plays unless the name is live (lib/server/vod.ts); a refusal sent its status.
+    void slot.vod?.stop();
+    slot.vod = undefined;
+    const vod = this.host.vod && !this.host.registry.isPublished(this.app, name)
+      ? await this.host.vod.play(this, this.app, name, streamId, { reset: reset !== false && reset !== 0, start: cmd.name === 'play' ? Number(cmd.args[1] ?? -2) : -2 })
+      : undefined;
+    if (vod === 'refused') return;
+    if (this.closed) return void vod?.stop();
+    if (vod) {
+      if (slot.playing) this.host.registry.unsubscribe(slot.playing);
+      Object.assign(slot, { playing: undefined, vod, name });
+      this.setState('playing');
+      this.host.notify('play', this, name);
+      return;
+    }
     // play on a stream that already plays switches it to the new name.
     if (slot.playing) this.host.registry.unsubscribe(slot.playing);
     const player = new Subscriber(this, streamId, `${this.app}/${name}`, this.host.settings.maxPlayerBacklog);
@@ -505,6 +546,8 @@ export class ServerConnection extends RtmpConnection {
   }
 
   private onReceive(cmd: CommandEvent): void {
+    const vod = this.slots.get(cmd.streamId)?.vod; // [record-vod]
+    if (vod) return void (cmd.name === 'receiveAudio' ? (vod.receiveAudio = cmd.args[0] !== false) : (vod.receiveVideo = cmd.args[0] !== false));
     const player = this.slots.get(cmd.streamId)?.playing;
     if (!player) return;
     const on = cmd.args[0] !== false;
@@ -518,6 +561,7 @@ export class ServerConnection extends RtmpConnection {
   /** Pausing a live stream stops delivery; unpausing resumes at the live point from a keyframe. */
   private onPause(cmd: CommandEvent): void {
     const slot = this.slots.get(cmd.streamId);
+    if (slot?.vod) return slot.vod.pause(cmd.args[0] !== false); // [record-vod]
     const player = slot?.playing;
     if (!player) return;
     const name = slot.name!;
@@ -536,6 +580,7 @@ export class ServerConnection extends RtmpConnection {
   /** A live stream cannot seek: the answer is Seek.Notify and playback goes on from the next keyframe. */
   private onSeek(cmd: CommandEvent): void {
     const slot = this.slots.get(cmd.streamId);
+    if (slot?.vod) return slot.vod.seek(Number(cmd.args[0])); // [record-vod]
     const player = slot?.playing;
     if (!player) return;
     player.needVideoKeyframe = true;
@@ -566,13 +611,18 @@ export class ServerConnection extends RtmpConnection {
       slot.playing = undefined;
       this.settleState();
     }
+    if (slot.vod) {
+      void slot.vod.stop(); // [record-vod] closes the file
+      slot.vod = undefined;
+      this.settleState();
+    }
   }
 
   private settleState(): void {
     if (this.closed || this.state === 'closing') return;
     const slots = [...this.slots.values()];
     if (slots.some((s) => s.publishing)) this.setState('publishing');
-    else if (slots.some((s) => s.playing)) this.setState('playing');
+    else if (slots.some((s) => s.playing || s.vod /* [record-vod] */)) this.setState('playing');
     else if (this.connected) this.setState('connected');
   }
 

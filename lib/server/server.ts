@@ -30,6 +30,9 @@ import {
   type ServerHost,
 } from './server-connection.js';
 import { StreamRegistry, type StreamType } from './stream-registry.js';
+// [record-vod] recording and VOD (issue 4): options, the server's recordings and VOD library.
+import { Recordings, type RecordingConfig } from './recorder.js';
+import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
 
 /** User stages for one connection, per direction and boundary. */
@@ -56,7 +59,7 @@ export interface ServerTlsOptions extends tls.TlsOptions {
   addr?: string | number;
 }
 
-export interface ServerConfig {
+export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod] */ {
   /** Listen address: 'host:port', ':port' (every interface) or a port number; port 0 picks a free one. Default ':1935'. */
   addr?: string | number;
   /** ms without a byte from a client before it is pinged; twice that closes it. 0 = never. Default 30,000. */
@@ -150,6 +153,10 @@ function checkNonNegative(name: string, value: number | undefined, fallback: num
 export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly config: ServerConfig;
   readonly registry: StreamRegistry;
+  /** [record-vod] Recordings (`recordDir`): undefined without one. */
+  readonly recordings: Recordings | undefined;
+  /** [record-vod] VOD files and players (`vodDir`): undefined without one. */
+  readonly vod: VodLibrary | undefined;
   readonly settings: ServerHost['settings'];
   readonly hooks: ServerHost['hooks'];
   readonly authenticator: ConnectAuthenticator | undefined;
@@ -192,6 +199,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     };
     this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache });
+    // [record-vod]
+    this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
+    this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;
   }
 
   get state(): ServerState {
@@ -410,7 +420,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     const connected = new Set(this.connections.map((c) => c.socket));
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
     this.registry.shutdown();
+    const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
     await Promise.all(this.connections.map((c) => c.close(deadline)));
+    await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(listenersClosed);
   }
