@@ -15,3 +15,4 @@ export * from './flv/index.js';
 export * from './codec/index.js';
 export * from './server/index.js';
 export * from './client/index.js';
+export * from './auth/index.js';

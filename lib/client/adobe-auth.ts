@@ -7,6 +7,7 @@
  * challenge and R = base64(md5(base64(md5(NAME + S + password)) + (O or C) + CC)).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { llnwClientParams } from '../auth/llnw.js';
 
 export type AuthStep =
   /** Retry the connect with these parameters appended to app and tcUrl. */
@@ -30,17 +31,24 @@ export function nextAuthStep(
   credentials: { username?: string; password?: string },
   tried: boolean,
   clientChallenge: () => string = () => randomBytes(4).toString('hex'),
+  /** The connect app without its query: llnw (Limelight) digests it. Without it, only adobe is answered. */
+  app?: string,
 ): AuthStep | undefined {
   if (!description.includes('authmod=')) return undefined;
-  if (!description.includes('authmod=adobe')) return { kind: 'fail', reason: 'the server asks for an authentication method other than adobe' };
+  const llnw = app !== undefined && /authmod=llnw(\s|$)/.test(description);
+  if (!description.includes('authmod=adobe') && !llnw) return { kind: 'fail', reason: 'the server asks for an authentication method other than adobe' };
   if (!credentials.username || credentials.password === undefined) return { kind: 'fail', reason: 'the server asks for credentials and none are configured' };
   if (description.includes('?reason=authfailed')) return { kind: 'fail', reason: 'wrong username or password' };
   if (description.includes('?reason=nosuchuser')) return { kind: 'fail', reason: 'unknown username' };
   if (tried) return { kind: 'fail', reason: 'authentication failed' };
   const user = encodeURIComponent(credentials.username);
-  if (description.includes('code=403 need auth')) return { kind: 'retry', params: `authmod=adobe&user=${user}` };
+  if (description.includes('code=403 need auth')) return { kind: 'retry', params: `authmod=${llnw ? 'llnw' : 'adobe'}&user=${user}` };
   const at = description.indexOf('?reason=needauth');
   if (at < 0) return { kind: 'fail', reason: 'no authentication parameters in the refusal' };
+  if (llnw) {
+    const params = llnwClientParams(description, { username: credentials.username, password: credentials.password }, app, clientChallenge());
+    return params ? { kind: 'retry', params } : { kind: 'fail', reason: 'no nonce in the llnw refusal' };
+  }
   const fields = new Map<string, string>();
   for (const pair of description.slice(at + 1).split(/[&\s]/)) {
     const eq = pair.indexOf('=');

@@ -256,7 +256,7 @@ export class Client extends EventEmitter {
         const refusal = await this.attempt(target, params, deadline.signal);
         if (!refusal) return;
         const description = typeof refusal.info?.description === 'string' ? refusal.info.description : '';
-        let step: AuthStep | undefined = nextAuthStep(description, credentials, tried);
+        let step: AuthStep | undefined = nextAuthStep(description, credentials, tried, undefined, target.app.split('?')[0]);
         if (step?.kind === 'retry' && attempt >= 2) step = { kind: 'fail', reason: 'authentication failed' };
         if (!step || step.kind === 'fail') {
           const why = step?.kind === 'fail' ? `: ${step.reason}` : '';

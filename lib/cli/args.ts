@@ -1,0 +1,99 @@
+/**
+ * A small command-line flag parser for the two CLIs (no dependencies). Accepts the GNU form
+ * (`--flag value`, `--flag=value`) and the Go-style single dash the seed's examples use
+ * (`-flag value`, `-flag=value`). Boolean flags take no value (`--loop`; `--loop=false` works).
+ * A lone `-` is a value (stdout/stdin), never a flag. Unknown flags, missing values and stray
+ * arguments are `UsageError`s (exit code 1).
+ */
+
+export type FlagType = 'string' | 'boolean' | 'number' | 'duration';
+
+export interface FlagSpec {
+  type: FlagType;
+  /** One-line description for --help. */
+  help: string;
+  /** Placeholder for the value in --help (`ADDR`, `FILE`). */
+  value?: string;
+  /** Default shown in --help (the CLI applies defaults itself). */
+  default?: string;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+export type ParsedFlags = Record<string, string | number | boolean | undefined>;
+
+export class UsageError extends Error {
+  override get name(): string {
+    return 'UsageError';
+  }
+}
+
+/**
+ * A duration in milliseconds from `60s`, `500ms`, `2m`, `1h` or a bare number of seconds
+ * (`1.5`). Throws UsageError for anything else or a negative value.
+ */
+export function parseDuration(text: string, flag = 'duration'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--${flag}: expected a duration like 60s, 500ms, 2m or a number of seconds, got ${JSON.stringify(text)}`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  return Math.round(Number(match[1]) * scale);
+}
+
+function parseValue(name: string, spec: FlagSpec, raw: string): string | number | boolean {
+  switch (spec.type) {
+    case 'string':
+      return raw;
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw new UsageError(`--${name}: expected true or false, got ${JSON.stringify(raw)}`);
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case 'duration':
+      return parseDuration(raw, name);
+  }
+}
+
+/** Parses `argv` (without node and the script) against `specs`. */
+export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedFlags {
+  const out: ParsedFlags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      if (i + 1 < argv.length) throw new UsageError(`unexpected argument ${JSON.stringify(argv[i + 1])}`);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
+    if (!spec) throw new UsageError(`unknown flag ${arg.slice(0, arg.length - (eq >= 0 ? body.length - eq : 0))}`);
+    let raw: string;
+    if (eq >= 0) raw = body.slice(eq + 1);
+    else if (spec.type === 'boolean') raw = 'true';
+    else {
+      const next = argv[i + 1];
+      // A value may be '-' or a negative number, never another flag.
+      if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next))) {
+        throw new UsageError(`--${name} needs a value`);
+      }
+      raw = next;
+      i++;
+    }
+    out[name] = parseValue(name, spec, raw);
+  }
+  return out;
+}
+
+/** The flag table for --help. */
+export function formatFlags(specs: FlagSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const left = `  --${name}${spec.type === 'boolean' ? '' : ` ${spec.value ?? spec.type.toUpperCase()}`}`;
+    return [left, spec.help + (spec.default !== undefined ? ` (default ${spec.default})` : '')] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');
+}

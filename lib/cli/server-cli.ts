@@ -1,0 +1,190 @@
+/**
+ * `rtmp-server`: the library's Server from the command line. Flags follow the seed's example
+ * server (`-addr`, `-max-connections`, `-require-auth -username -password`) plus chunk size,
+ * recording, VOD, RTMPS and log level. Logs go to stderr; SIGINT/SIGTERM close it gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
+import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
+import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
+import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+
+export const SERVER_FLAGS: FlagSpecs = {
+  addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
+  'max-connections': { type: 'number', value: 'N', help: 'connections at once; more are refused at accept', default: String(DEFAULT_MAX_CONNECTIONS) },
+  'require-auth': { type: 'boolean', help: 'require Adobe authentication (rtmp://user:pass@host/app in ffmpeg/OBS)' },
+  username: { type: 'string', value: 'NAME', help: 'user name for --require-auth' },
+  password: { type: 'string', value: 'PASS', help: 'password for --require-auth (or the RTMP_PASSWORD environment variable)' },
+  'chunk-size': { type: 'number', value: 'BYTES', help: 'chunk size the server sends with', default: '4096' },
+  'record-dir': { type: 'string', value: 'DIR', help: "where publish(name, 'record'|'append') writes <app>/<name>.flv" },
+  'vod-dir': { type: 'string', value: 'DIR', help: 'play(name) streams <DIR>/<app>/<name>.flv on demand' },
+  'tls-cert': { type: 'string', value: 'FILE', help: 'PEM certificate (chain) for an RTMPS listener' },
+  'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
+  'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
+  'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+export const SERVER_USAGE = `Usage: rtmp-server [flags]
+
+An RTMP/RTMPS server: live streams from publishers (ffmpeg, OBS, rtmp-client) to players.
+Flags may be written --flag value, --flag=value or -flag value.
+
+${formatFlags(SERVER_FLAGS)}
+
+Examples:
+  rtmp-server
+  rtmp-server --addr :1935 --max-connections 100
+  rtmp-server --require-auth --username admin --password secret
+  rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
+
+${EXIT_CODE_HELP}
+`;
+
+/** What the CLI builds from its flags (recordDir/vodDir are passed through to the Server). */
+export type CliServerConfig = ServerConfig & { recordDir?: string; vodDir?: string };
+
+export interface ServerCliPlan {
+  config: CliServerConfig;
+  logLevel: LogLevel;
+}
+
+/**
+ * Flags → Server config. `env` supplies RTMP_PASSWORD. Throws UsageError for bad combinations;
+ * reading TLS files happens here too (their errors are not UsageErrors).
+ */
+export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv = {}): ServerCliPlan {
+  const logLevel = String(flags['log-level'] ?? 'info') as LogLevel;
+  if (!LogLevels.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LogLevels.join(', ')}`);
+  const config: CliServerConfig = { addr: (flags.addr as string | undefined) ?? DEFAULT_ADDR };
+  const positiveInt = (name: string): number | undefined => {
+    const v = flags[name] as number | undefined;
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${name} must be a whole number >= 1`);
+    return v;
+  };
+  const maxConnections = positiveInt('max-connections');
+  if (maxConnections !== undefined) config.maxConnections = maxConnections;
+  const chunkSize = positiveInt('chunk-size');
+  if (chunkSize !== undefined) {
+    // RTMP 1.0 §5.4.1: 1 to 2^31-1; below 128 no real peer copes.
+    if (chunkSize < 128 || chunkSize > 0x7fffffff) throw new UsageError('--chunk-size must be 128..2147483647');
+    config.chunkSize = chunkSize;
+  }
+  const username = flags.username as string | undefined;
+  const password = (flags.password as string | undefined) ?? env.RTMP_PASSWORD;
+  if (flags['require-auth']) {
+    if (!username || password === undefined || password === '') {
+      throw new UsageError('--require-auth needs --username and --password (or RTMP_PASSWORD)');
+    }
+    config.auth = { username, password };
+  } else if (username !== undefined || flags.password !== undefined) {
+    throw new UsageError('--username/--password only apply with --require-auth');
+  }
+  if (flags['record-dir'] !== undefined) config.recordDir = flags['record-dir'] as string;
+  if (flags['vod-dir'] !== undefined) config.vodDir = flags['vod-dir'] as string;
+  const cert = flags['tls-cert'] as string | undefined;
+  const key = flags['tls-key'] as string | undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (flags['tls-addr'] !== undefined && cert === undefined) throw new UsageError('--tls-addr needs --tls-cert and --tls-key');
+  if (cert !== undefined && key !== undefined) {
+    config.tls = { cert: readFileSync(cert), key: readFileSync(key), addr: (flags['tls-addr'] as string | undefined) ?? DEFAULT_TLS_ADDR };
+  }
+  return { config, logLevel };
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Where SIGINT/SIGTERM come from (the process; a test double in tests). */
+  signals: NodeJS.EventEmitter;
+}
+
+const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process });
+
+function displayHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Runs the server until SIGINT/SIGTERM; resolves with the exit code. */
+export async function runServerCli(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let plan: ServerCliPlan;
+  try {
+    const flags = parseArgs(argv, SERVER_FLAGS);
+    if (flags.help) {
+      io.stdout.write(SERVER_USAGE);
+      return ExitCode.Ok;
+    }
+    plan = serverPlanFromFlags(flags, io.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`rtmp-server: ${err.message}\nTry rtmp-server --help.\n`);
+      return ExitCode.Usage;
+    }
+    io.stderr.write(`rtmp-server: ${(err as Error).message}\n`);
+    return ExitCode.Io;
+  }
+  const log: Logger = createStreamLogger(plan.logLevel, io.stderr);
+  let server: Server;
+  try {
+    server = new Server({ ...plan.config, logger: log });
+  } catch (err) {
+    io.stderr.write(`rtmp-server: ${(err as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  const who = (conn: { id: string; remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
+    `#${conn.id} ${conn.remoteAddress ?? '?'}:${conn.remotePort ?? '?'}`;
+  server.on('connect', (conn, info) => log.info(`connect ${who(conn)} app=${info.app}${info.username ? ` user=${info.username}` : ''}`));
+  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${conn.app}/${name} (${type})`));
+  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${conn.app}/${name}`));
+  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${conn.app}/${name}`));
+  server.on('disconnect', (conn) => log.debug(`disconnect ${who(conn)}`));
+  server.on('refused', (address) => log.warn(`refused ${address ?? '?'}: too many connections`));
+  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${err.message}`));
+
+  try {
+    await server.listen();
+  } catch (err) {
+    io.stderr.write(`rtmp-server: cannot listen on ${plan.config.addr}: ${(err as Error).message}\n`);
+    return ExitCode.Connect;
+  }
+  // Where it listens is printed at every level but silent: with port 0 it is the only way to know.
+  const announce = (text: string): void => {
+    if (plan.logLevel === 'silent') return;
+    if (plan.logLevel === 'debug' || plan.logLevel === 'info') log.info(text);
+    else io.stderr.write(`${text}\n`);
+  };
+  const a = server.address()!;
+  announce(`rtmp-server listening on rtmp://${displayHost(a.address)}:${a.port}${plan.config.auth ? ' (authentication required)' : ''}`);
+  const t = server.tlsAddress();
+  if (t) announce(`rtmp-server listening on rtmps://${displayHost(t.address)}:${t.port}`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn(`${signal} again: exiting at once`);
+        resolve(ExitCode.ConnectionLost);
+        return;
+      }
+      stopping = true;
+      log.info(`${signal}: shutting down (${server.connectionCount} connections)`);
+      server.close(5000).then(
+        () => {
+          io.signals.off('SIGINT', onInt);
+          io.signals.off('SIGTERM', onTerm);
+          log.info('rtmp-server stopped');
+          resolve(ExitCode.Ok);
+        },
+        (err: Error) => {
+          log.error(`shutdown failed: ${err.message}`);
+          resolve(ExitCode.ConnectionLost);
+        },
+      );
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    io.signals.on('SIGINT', onInt);
+    io.signals.on('SIGTERM', onTerm);
+  });
+}
