@@ -143,6 +143,9 @@ export class RtmpConnection extends EventEmitter {
     const hwm = o.highWaterMark ?? 64;
     const limits = o.limits ?? {};
     if (rest.length > 0) this.socket.unshift(rest);
+    // Commands are small request/reply round trips: Nagle would hold each for up to ~40 ms.
+    // Media bursts are batched by the stages already.
+    (this.socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     this.chunkDecoder = new ChunkDecoder({
       maxChunkSize: limits.maxChunkSize,
       maxMessageSize: limits.maxMessageSize,

@@ -153,6 +153,6 @@ test('bad input fails through the stream error path with a typed error', async (
       stage.write(input);
     });
     assert.ok(isRtmpError(err), `typed error, got ${String(err)}`);
-    assert.ok([ErrorCode.MESSAGE_INVALID, ErrorCode.AMF_TRUNCATED, ErrorCode.MESSAGE_TRUNCATED].includes((err as { code: never }).code));
+    assert.ok([ErrorCode.MESSAGE_INVALID, ErrorCode.AMF_TRUNCATED, ErrorCode.MESSAGE_TRUNCATED].includes((err as { code: string }).code as never));
   }
 });

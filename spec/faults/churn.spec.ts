@@ -1,0 +1,47 @@
+/**
+ * Churn (issue 5, item 3): thousands of connect/publish/play/close cycles against one server, some
+ * leaving abruptly, run in a child node process (`--expose-gc`, its own RSS and handles; see
+ * churn-worker.ts). Afterwards: no connection and no stream left on the server, the process's
+ * active handles are exactly what they were before the churn, and RSS after GC is within 10 % of
+ * its level before the churn (taken after a warm-up round, so code loading and JIT are not
+ * counted as churn).
+ *
+ * In CI: 2000 connections, bounded to 30 s. `RTMP_SOAK=1`: a soak of 50,000 connections bounded
+ * to 10 minutes (override with CHURN_CONNECTIONS / CHURN_MS).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { start } from '../helpers/ffmpeg.js';
+import type { ChurnReport } from './churn-worker.js';
+
+const soak = process.env.RTMP_SOAK === '1';
+const connections = Number(process.env.CHURN_CONNECTIONS ?? (soak ? 50_000 : 2000));
+const budgetMs = Number(process.env.CHURN_MS ?? (soak ? 600_000 : 30_000));
+const worker = fileURLToPath(new URL('./churn-worker.ts', import.meta.url));
+const mib = (n: number): string => (n / 1048576).toFixed(1);
+
+describe('faults: churn', { timeout: budgetMs + 60_000 }, () => {
+  it(`${connections} connect/publish/play/close cycles: nothing left, no handle leaked, RSS back within 10 %`, { timeout: budgetMs + 50_000 }, async (t) => {
+    const child = start(process.execPath, ['--expose-gc', '--import', 'tsx', worker]);
+    // The worker inherits this environment and reads the same bounds (RTMP_SOAK, CHURN_*).
+    const result = await child.exited;
+    const lastLine = result.stdout.toString('utf8').trim().split('\n').pop() ?? '';
+    assert.equal(result.code, 0, `churn worker exited with ${result.code ?? result.signal}: ${result.stderr.slice(-2000)}\n${lastLine}`);
+    const report = JSON.parse(lastLine) as ChurnReport;
+    assert.deepEqual(report.errors, []);
+    // At least the CI target, unless the time bound stopped it (then at least a quarter of it).
+    assert.ok(report.connections >= Math.min(connections, 500), `ran ${report.connections} connections`);
+    assert.ok(report.abrupt > report.connections / 10, `${report.abrupt} left abruptly`);
+    assert.equal(report.connectionCountEnd, 0, 'server.connectionCount back to 0');
+    assert.equal(report.registryEnd, 0, 'registry empty');
+    assert.deepEqual(report.handlesEnd, report.handlesBaseline, 'active handles back to the baseline');
+    const growth = (report.rssEnd - report.rssBaseline) / report.rssBaseline;
+    t.diagnostic(
+      `churn: ${report.connections} connections (${report.sessions} publish/play sessions, ${report.abrupt} abrupt) in ${report.elapsedMs} ms; ` +
+        `RSS start ${mib(report.rssStart)} MiB, baseline after warm-up ${mib(report.rssBaseline)} MiB, peak ${mib(report.rssPeak)} MiB, ` +
+        `end after GC ${mib(report.rssEnd)} MiB (${(growth * 100).toFixed(1)} %); heap ${mib(report.heapBaseline)} → ${mib(report.heapEnd)} MiB`,
+    );
+    assert.ok(growth <= 0.1, `RSS after GC ${mib(report.rssEnd)} MiB vs ${mib(report.rssBaseline)} MiB before the churn (+${(growth * 100).toFixed(1)} %)`);
+  });
+});
