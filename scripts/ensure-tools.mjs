@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm test` runs real peers (ffmpeg, ffprobe, rtmpdump) and makes certificates with openssl.
+// On a fresh Debian/Ubuntu machine as root, install what is missing; elsewhere say what to install.
+import { spawnSync } from 'node:child_process';
+
+const tools = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg', rtmpdump: 'rtmpdump', openssl: 'openssl' };
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const missing = [...new Set(Object.entries(tools).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+if (missing.length === 0) process.exit(0);
+
+const root = typeof process.getuid === 'function' && process.getuid() === 0;
+if (root && has('apt-get')) {
+  console.error(`installing ${missing.join(' ')} for the interop tests (apt-get)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const run = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
+  if (run(['update', '-qq']) && run(['install', '-y', '-qq', '--no-install-recommends', ...missing])) process.exit(0);
+}
+console.error(`The tests need ${missing.join(', ')} on PATH (Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}).`);
+process.exit(1);
