@@ -5,6 +5,7 @@
  * stdout carries only FLV bytes (with `--output -`), so `rtmp-client --play ... --output - | ffplay -`
  * works; every log line, the progress line and the summary go to stderr.
  */
+import { StreamType } from '../command/stream-type.js';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -28,6 +29,7 @@ export const CLIENT_FLAGS: FlagSpecs = {
   pass: { type: 'string', value: 'PASS', help: 'password (or the RTMP_PASSWORD environment variable)' },
   'conn-timeout': { type: 'duration', value: 'TIME', help: 'connect timeout: 60s, 500ms, 2m or seconds', default: '30s' },
   publish: { type: 'string', value: 'FILE', help: 'publish this FLV file' },
+  type: { type: 'string', value: 'TYPE', help: "with --publish: live (default), record or append (the server records to FLV)", default: 'live' },
   realtime: { type: 'boolean', help: 'with --publish: send at the file\'s own pace (default: as fast as the server takes it)' },
   loop: { type: 'boolean', help: 'with --publish: start over at the end, timestamps continuing' },
   play: { type: 'boolean', help: 'play the stream into --output' },
@@ -67,6 +69,8 @@ export interface ClientCliPlan {
   config: ClientConfig;
   file?: string;
   output?: string;
+  /** Publish type (--type). */
+  publishType: StreamType;
   realtime: boolean;
   loop: boolean;
   /** ms, when --duration was given. */
@@ -94,6 +98,9 @@ export function clientPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (mode !== 'play' && output !== undefined) throw new UsageError('--output only applies with --play');
   if (mode !== 'publish' && (flags.realtime || flags.loop)) throw new UsageError('--realtime and --loop only apply with --publish');
   if (file === '') throw new UsageError('--publish needs a file name');
+  const publishType = (flags.type as string | undefined) ?? 'live';
+  if (!(Object.values(StreamType) as string[]).includes(publishType)) throw new UsageError('--type must be live, record or append');
+  if (mode !== 'publish' && flags.type !== undefined) throw new UsageError('--type only applies with --publish');
   const stream = flags.stream as string | undefined;
   if (mode !== 'connect' && !stream && !parsed.streamName) throw new UsageError('no stream name: use --stream or put it in the URL');
   const config: ClientConfig = { connectTimeout: (flags['conn-timeout'] as number | undefined) ?? 30_000 };
@@ -102,7 +109,7 @@ export function clientPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (pass !== undefined && user === undefined && parsed.username === undefined) throw new UsageError('--pass needs --user');
   if (user !== undefined) config.username = user;
   if (pass !== undefined) config.password = pass;
-  const plan: ClientCliPlan = { mode, url, stream, config, realtime: Boolean(flags.realtime), loop: Boolean(flags.loop), logLevel };
+  const plan: ClientCliPlan = { mode, url, stream, config, publishType: publishType as StreamType, realtime: Boolean(flags.realtime), loop: Boolean(flags.loop), logLevel };
   if (file !== undefined) plan.file = file;
   if (output !== undefined) plan.output = output;
   if (flags.duration !== undefined) plan.duration = flags.duration as number;
@@ -193,7 +200,7 @@ function rejected(err: unknown, what: string): Outcome {
 
 async function publish(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo, stop: AbortSignal): Promise<Outcome> {
   try {
-    await client.publish(plan.stream);
+    await client.publish(plan.stream, plan.publishType);
   } catch (err) {
     return rejected(err, 'publish');
   }

@@ -17,6 +17,7 @@ export const SERVER_FLAGS: FlagSpecs = {
   password: { type: 'string', value: 'PASS', help: 'password for --require-auth (or the RTMP_PASSWORD environment variable)' },
   'chunk-size': { type: 'number', value: 'BYTES', help: 'chunk size the server sends with', default: '4096' },
   'record-dir': { type: 'string', value: 'DIR', help: "where publish(name, 'record'|'append') writes <app>/<name>.flv" },
+  'record-all': { type: 'boolean', help: 'with --record-dir: also record every live publish to <app>/<name>.flv' },
   'vod-dir': { type: 'string', value: 'DIR', help: 'play(name) streams <DIR>/<app>/<name>.flv on demand' },
   'tls-cert': { type: 'string', value: 'FILE', help: 'PEM certificate (chain) for an RTMPS listener' },
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
@@ -41,11 +42,9 @@ Examples:
 ${EXIT_CODE_HELP}
 `;
 
-/** What the CLI builds from its flags (recordDir/vodDir are passed through to the Server). */
-export type CliServerConfig = ServerConfig & { recordDir?: string; vodDir?: string };
 
 export interface ServerCliPlan {
-  config: CliServerConfig;
+  config: ServerConfig;
   logLevel: LogLevel;
 }
 
@@ -56,7 +55,7 @@ export interface ServerCliPlan {
 export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv = {}): ServerCliPlan {
   const logLevel = String(flags['log-level'] ?? 'info') as LogLevel;
   if (!LogLevels.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LogLevels.join(', ')}`);
-  const config: CliServerConfig = { addr: (flags.addr as string | undefined) ?? DEFAULT_ADDR };
+  const config: ServerConfig = { addr: (flags.addr as string | undefined) ?? DEFAULT_ADDR };
   const positiveInt = (name: string): number | undefined => {
     const v = flags[name] as number | undefined;
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${name} must be a whole number >= 1`);
@@ -81,6 +80,10 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     throw new UsageError('--username/--password only apply with --require-auth');
   }
   if (flags['record-dir'] !== undefined) config.recordDir = flags['record-dir'] as string;
+  if (flags['record-all']) {
+    if (config.recordDir === undefined) throw new UsageError('--record-all needs --record-dir');
+    config.recordAll = true;
+  }
   if (flags['vod-dir'] !== undefined) config.vodDir = flags['vod-dir'] as string;
   const cert = flags['tls-cert'] as string | undefined;
   const key = flags['tls-key'] as string | undefined;

@@ -29,6 +29,7 @@ describe('rtmp-client: flags', () => {
       url: 'rtmp://localhost:1935/live',
       stream: 'mystream',
       config: { connectTimeout: 60_000, username: 'username', password: 'password' },
+      publishType: 'live',
       realtime: false,
       loop: false,
       logLevel: 'info',
@@ -44,6 +45,8 @@ describe('rtmp-client: flags', () => {
     const play = plan(['--url', 'rtmp://h/live', '--stream', 's', '--play', '--output', '-']);
     assert.deepEqual([play.mode, play.output], ['play', '-']);
     assert.equal(plan(['--url', 'rtmp://h/live', '--user', 'u'], { RTMP_PASSWORD: 'pw' }).config.password, 'pw');
+    assert.equal(pub.publishType, 'live');
+    assert.equal(plan(['--url', 'rtmp://h/live/s', '--publish', 'in.flv', '--type', 'append']).publishType, 'append');
   });
 
   it('refuses bad combinations with UsageError', () => {
@@ -59,6 +62,8 @@ describe('rtmp-client: flags', () => {
       ['--url', 'rtmp://h/live', '--pass', 'x'],
       ['--url', 'rtmp://h/live', '--log-level', 'x'],
       ['--url', 'rtmp://h/live', '--conn-timeout', 'forever'],
+      ['--url', 'rtmp://h/live/s', '--publish', 'a.flv', '--type', 'vod'],
+      ['--url', 'rtmp://h/live/s', '--play', '--output', 'o.flv', '--type', 'record'],
     ]) {
       assert.throws(() => plan(argv), UsageError, argv.join(' '));
     }

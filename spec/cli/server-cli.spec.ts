@@ -22,6 +22,11 @@ describe('rtmp-server: flags', () => {
     assert.deepEqual(plan([]), { config: { addr: ':1935' }, logLevel: 'info' });
   });
 
+  it('--record-all records every live publish and needs --record-dir', () => {
+    assert.deepEqual(plan(['--record-dir', '/tmp/rec', '--record-all']).config, { addr: ':1935', recordDir: '/tmp/rec', recordAll: true });
+    assert.throws(() => plan(['--record-all']), /--record-all needs --record-dir/);
+  });
+
   it("maps the seed's flags and ours onto the Server config", () => {
     const p = plan([
       '-addr', '127.0.0.1:1940', '-max-connections', '100', '-require-auth', '-username', 'admin', '-password', 'secret',
