@@ -1,0 +1,255 @@
+/**
+ * Fan-out: 1 publisher and N players (1, 10, 100, 1000) over loopback, our Client as the load.
+ *
+ *   node --import tsx bench/fanout.bench.ts
+ *   FANOUT_N=100 FANOUT_SCALE=2 node --import tsx bench/fanout.bench.ts   # one N, twice the media
+ *   FANOUT_PROFILE=1 node --import tsx bench/fanout.bench.ts              # + --cpu-prof of the server at N=100
+ *   FANOUT_REPEAT=5 ...                                                    # runs per N (median CPU; default 3, N=1000 once)
+ *
+ * The server runs in a child process (CPU seconds = utime+stime from /proc/<pid>/stat over the
+ * streaming phase, peak RSS = VmHWM), the publisher and players in this process. The baseline is
+ * another child doing the least a relay can (bench/support/raw-relay-child.ts): read length-prefixed
+ * messages from one socket and write each, with one plain socket.write, to N sockets — the same
+ * messages (same sizes, same pacing code), measured in the same run.
+ *
+ * Pacing: the publisher runs at most WINDOW bytes ahead of the slowest player, so neither server
+ * ever queues more than that per player (ours never drops) and both run as fast as the whole loop
+ * allows. Latency (publisher write → player receive) is measured at N=100 in real time.
+ *
+ * Target (issue 3 item 9): at N=100 our server's CPU ≤ 1.3× the baseline's for the same bytes.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from '../lib/client/client.js';
+import { ChildServer } from './support/child-server.js';
+import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import {
+  Tracker,
+  mediaMix,
+  publishAll,
+  rawPlayer,
+  rawPublisher,
+  rtmpPlayer,
+  rtmpPublisher,
+  type MediaItem,
+  type Pacing,
+} from './support/fanout-load.js';
+import { deadline, mapLimit, mib, percentile, table } from './support/proc.js';
+
+const VIDEO_BITRATE = 20_000_000;
+const WINDOW = 2 * 1024 * 1024;
+const SCALE = Number(process.env.FANOUT_SCALE ?? 1);
+const COUNTS = (process.env.FANOUT_N ?? '1,10,100,1000').split(',').map(Number);
+/** Seconds of media per player count: enough messages to be steady, bounded total bytes. */
+const SECONDS: Record<number, number> = { 1: 60, 10: 20, 100: 4, 1000: 1 };
+const RUN_DEADLINE = 180_000;
+const REPEAT = Number(process.env.FANOUT_REPEAT ?? 3);
+const STREAM = 'bench';
+
+interface RunResult {
+  wallSeconds: number;
+  cpuSeconds: number;
+  userSeconds: number;
+  systemSeconds: number;
+  peakRss: number;
+  deliveredBytes: number;
+  missing: number;
+  dropped: number;
+  latencies: number[];
+}
+
+async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pacing: Pacing, options: { latency?: boolean; cpuProfDir?: string } = {}): Promise<RunResult> {
+  const server = await ChildServer.start(mode === 'rtmp' ? 'rtmp-server-child.ts' : 'raw-relay-child.ts', { cpuProfDir: options.cpuProfDir });
+  const tracker = new Tracker(items, players, options.latency ?? false);
+  const clients: Client[] = [];
+  const sockets: Array<{ destroy(): void }> = [];
+  try {
+    const url = `rtmp://127.0.0.1:${server.port}/live`;
+    await deadline(
+      mapLimit(Array.from({ length: players }), 50, async () => {
+        if (mode === 'rtmp') clients.push((await rtmpPlayer(url, STREAM, tracker)).client);
+        else sockets.push((await rawPlayer(server.port, tracker)).socket);
+      }),
+      60_000,
+      `connecting ${players} players`,
+    );
+    // Every player must be registered before the first message goes out.
+    for (let i = 0; (await server.request('stats')).players !== players; i++) {
+      if (i > 200) throw new Error('players did not all register');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    let send: (item: MediaItem, seq: number) => Promise<void> | void;
+    if (mode === 'rtmp') {
+      const publisher = await rtmpPublisher(url, STREAM);
+      clients.push(publisher.client);
+      send = publisher.send;
+    } else {
+      const publisher = await rawPublisher(server.port);
+      sockets.push(publisher.socket);
+      send = publisher.send;
+    }
+    const before = server.sample();
+    const t0 = performance.now();
+    await deadline(
+      publishAll(tracker, pacing, send).then(() => tracker.done),
+      RUN_DEADLINE,
+      `${mode} fan-out to ${players}`,
+    );
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const after = server.sample();
+    const stats = await server.request('stats');
+    let deliveredBytes = 0;
+    let missing = 0;
+    for (const p of tracker.players) {
+      deliveredBytes += p.bytes;
+      missing += p.missing;
+    }
+    return {
+      wallSeconds,
+      cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+      userSeconds: after.userSeconds - before.userSeconds,
+      systemSeconds: after.systemSeconds - before.systemSeconds,
+      peakRss: after.peakRssBytes,
+      deliveredBytes,
+      missing,
+      dropped: stats.dropped as number,
+      latencies: (tracker.latencies ?? []).sort((a, b) => a - b),
+    };
+  } finally {
+    for (const c of clients) c.destroy();
+    for (const s of sockets) s.destroy();
+    await server.stop();
+  }
+}
+
+/** RSS per idle connection (handshake + connect done, nothing playing) with `count` connected. */
+async function idleMemory(count: number): Promise<{ perConnection: number; heapPerConnection: number }> {
+  const server = await ChildServer.start('rtmp-server-child.ts');
+  const clients: Client[] = [];
+  try {
+    const base = await server.request('gc');
+    await deadline(
+      mapLimit(Array.from({ length: count }), 50, async () => {
+        const client = new Client({ readTimeout: 0, writeTimeout: 0, connectTimeout: 20_000 });
+        clients.push(client);
+        await client.connect(`rtmp://127.0.0.1:${server.port}/live`);
+      }),
+      60_000,
+      `connecting ${count} idle clients`,
+    );
+    if ((await server.request('stats')).connections !== count) throw new Error('not every idle client is connected');
+    const loaded = await server.request('gc');
+    return {
+      perConnection: ((loaded.rss as number) - (base.rss as number)) / count,
+      heapPerConnection: ((loaded.heapUsed as number) - (base.heapUsed as number)) / count,
+    };
+  } finally {
+    for (const c of clients) c.destroy();
+    await server.stop();
+  }
+}
+
+const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+
+/** The run with the median CPU seconds (its other figures come with it). */
+function median(runs: RunResult[]): RunResult {
+  const sorted = [...runs].sort((a, b) => a.cpuSeconds - b.cpuSeconds);
+  const mid = sorted[(sorted.length - 1) >> 1]!;
+  return { ...mid, peakRss: Math.max(...runs.map((r) => r.peakRss)), missing: runs.reduce((t, r) => t + r.missing, 0), dropped: runs.reduce((t, r) => t + r.dropped, 0) };
+}
+
+async function main(): Promise<void> {
+  console.log(`fan-out over loopback, ${VIDEO_BITRATE / 1e6} Mbps video mix (30 fps, keyframes every 2 s) + AAC-sized audio; node ${process.version}`);
+  const rows: Array<Array<string | number>> = [];
+  let ratioAt100: number | undefined;
+  for (const n of COUNTS) {
+    const items = mediaMix(Math.max(0.5, (SECONDS[n] ?? 2) * SCALE), VIDEO_BITRATE);
+    const pacing: Pacing = { kind: 'window', bytes: WINDOW };
+    // Alternating repeats, medians reported: the machine is shared, single runs are noisy.
+    const oursRuns: RunResult[] = [];
+    const rawRuns: RunResult[] = [];
+    for (let r = 0; r < (n >= 1000 ? 1 : REPEAT); r++) {
+      oursRuns.push(await run('rtmp', n, items, pacing));
+      rawRuns.push(await run('raw', n, items, pacing));
+    }
+    const ours = median(oursRuns);
+    const raw = median(rawRuns);
+    const mbps = (r: RunResult): number => r.deliveredBytes / 1e6 / r.wallSeconds;
+    const cpuRatio = ours.cpuSeconds / Math.max(0.01, raw.cpuSeconds);
+    if (n === 100) ratioAt100 = cpuRatio;
+    rows.push([
+      n,
+      `${mib(ours.deliveredBytes)} MiB`,
+      fmt(mbps(ours), 0),
+      fmt(mbps(raw), 0),
+      fmt(mbps(ours) / mbps(raw)),
+      `${fmt(ours.cpuSeconds)} (${fmt(ours.userSeconds)}u ${fmt(ours.systemSeconds)}s)`,
+      `${fmt(raw.cpuSeconds)} (${fmt(raw.userSeconds)}u ${fmt(raw.systemSeconds)}s)`,
+      fmt(cpuRatio),
+      mib(ours.peakRss),
+      mib(raw.peakRss),
+      `${ours.missing}/${ours.dropped}`,
+    ]);
+    console.log(`  N=${n}: done (ours ${fmt(ours.wallSeconds)} s, baseline ${fmt(raw.wallSeconds)} s)`);
+  }
+  console.log();
+  console.log(
+    table(
+      ['N', 'delivered', 'ours MB/s', 'baseline MB/s', 'throughput ratio', 'ours CPU s (user sys)', 'baseline CPU s (user sys)', 'CPU ratio', 'ours peak RSS MiB', 'baseline peak RSS MiB', 'missing/dropped'],
+      rows,
+    ),
+  );
+
+  if (COUNTS.includes(100)) {
+    // Latency in real time (not saturated): 5 s of the same mix at its own pace.
+    const items = mediaMix(5 * SCALE, VIDEO_BITRATE);
+    const ours = await run('rtmp', 100, items, { kind: 'realtime' }, { latency: true });
+    const raw = await run('raw', 100, items, { kind: 'realtime' }, { latency: true });
+    console.log();
+    console.log('end-to-end latency at N=100, real-time pacing (publisher write → player receive, all players, all messages):');
+    console.log(
+      table(
+        ['server', 'p50 ms', 'p99 ms', 'max ms', 'server CPU s'],
+        [
+          ['ours', fmt(percentile(ours.latencies, 50)), fmt(percentile(ours.latencies, 99)), fmt(ours.latencies.at(-1) ?? NaN), fmt(ours.cpuSeconds)],
+          ['baseline', fmt(percentile(raw.latencies, 50)), fmt(percentile(raw.latencies, 99)), fmt(raw.latencies.at(-1) ?? NaN), fmt(raw.cpuSeconds)],
+        ],
+      ),
+    );
+  }
+
+  if (COUNTS.includes(1000)) {
+    const idle = await idleMemory(1000);
+    console.log();
+    console.log(`memory per idle connection (1000 connected, after GC): RSS ${fmt(idle.perConnection / 1024, 1)} KiB, JS heap ${fmt(idle.heapPerConnection / 1024, 1)} KiB`);
+  }
+
+  if (ratioAt100 !== undefined) {
+    console.log();
+    console.log(`target: CPU at N=100 ≤ 1.3× plain socket writes: ${fmt(ratioAt100)}× — ${ratioAt100 <= 1.3 ? 'OK' : 'NOT MET'}`);
+  }
+
+  if (process.env.FANOUT_PROFILE) {
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-prof-'));
+    try {
+      await run('rtmp', 100, mediaMix(4 * SCALE, VIDEO_BITRATE), { kind: 'window', bytes: WINDOW }, { cpuProfDir: dir });
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error('no .cpuprofile written');
+      console.log();
+      console.log('server CPU profile at N=100 (self time):');
+      console.log(formatProfile(summarizeProfile(join(dir, file), 25), 25));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,307 @@
+/**
+ * Side by side with node-media-server 4.x and nginx-rtmp (issue 5 item 1): the same workload
+ * against each server in turn, on loopback.
+ *
+ *   node --import tsx bench/peers.bench.ts
+ *   PEERS_N=100 PEERS_SERVERS=rtmp-pipeline,nginx-rtmp node --import tsx bench/peers.bench.ts
+ *   PEERS_PROFILE=1 node --import tsx bench/peers.bench.ts     # + --cpu-prof of our server at N=100
+ *
+ * Installs the peers if missing, outside the project (bench/support/peers.ts). Workload: a ~20 Mbps
+ * H.264 + AAC FLV made by ffmpeg (testsrc2 1280x720, CBR 20M, 10 s; cached in the temp folder),
+ * N players (our Client, the same code for every server) connected and playing before the
+ * publisher (our Client) connects and pushes every tag as fast as backpressure allows. Per server
+ * and N: wall time (publish start → last player done), server CPU seconds (utime+stime from /proc
+ * over that span, nginx master + worker), peak RSS (VmHWM), bytes each player received, and
+ * whether each player got every audio/video packet (count and size of each, in order, against the
+ * source tags).
+ *
+ * Our server runs twice: with its default per-player backlog (4 MiB: a player that falls further
+ * behind loses inter-frames until the next keyframe) and with 64 MiB (never drops here, like
+ * node-media-server's unbounded queues). Our server child runs compiled with tsc (as in production),
+ * not under tsx (BENCH_TSX=1 to change that).
+ *
+ * Goals at N=100: our CPU ≤ 0.6× node-media-server's and ≤ 0.6× nginx-rtmp's, our peak RSS ≤ half
+ * of node-media-server's, every player that keeps up gets every packet.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from '../lib/client/client.js';
+import type { DataEvent, MediaEvent } from '../lib/command/events.js';
+import { FlvDemuxer } from '../lib/flv/flv-demuxer.js';
+import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
+import { deadline, mapLimit, mib, table } from './support/proc.js';
+
+const COUNTS = (process.env.PEERS_N ?? '1,10,100').split(',').map(Number);
+const SERVERS = (process.env.PEERS_SERVERS ?? 'rtmp-pipeline,rtmp-pipeline/64MiB,node-media-server,nginx-rtmp').split(',');
+const SECONDS = Number(process.env.PEERS_SECONDS ?? 10);
+const RUN_DEADLINE = 180_000;
+/** After the publisher is done, a player that has received nothing for this long is finished. */
+const QUIET_MS = 3000;
+const STREAM = 'bench';
+
+type SourceEvent = MediaEvent | DataEvent;
+
+/** Generates (once, cached) the ~20 Mbps FLV. */
+function sourceFlv(): string {
+  const dir = join(PEERS_DIR, 'media');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `testsrc2-720p-20M-${SECONDS}s.flv`);
+  if (existsSync(file)) return file;
+  console.log(`generating ${file} with ffmpeg ...`);
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${SECONDS}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-b:v', '20M', '-maxrate', '20M', '-bufsize', '20M', '-x264-params', 'nal-hrd=cbr',
+    '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', `${file}.part`];
+  const r = spawnSync('ffmpeg', args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`ffmpeg failed to generate the source (${r.status ?? r.error})`);
+  spawnSync('mv', [`${file}.part`, file]);
+  return file;
+}
+
+async function readEvents(file: string): Promise<SourceEvent[]> {
+  const events: SourceEvent[] = [];
+  const demuxer = createReadStream(file).pipe(new FlvDemuxer());
+  for await (const e of demuxer as AsyncIterable<SourceEvent>) {
+    if (e.kind === 'data') events.push(e);
+    else events.push({ ...e, payload: Buffer.from(e.payload) });
+  }
+  return events;
+}
+
+interface PlayerRecord {
+  audio: number[];
+  video: number[];
+  bytes: number;
+  lastAt: number;
+  ended: boolean;
+}
+
+interface Check {
+  complete: boolean;
+  missing: number;
+  extra: number;
+}
+
+/** Received sizes against the source's, in order: missing = source packets not matched, extra = received ones not in the source. */
+function compare(source: number[], received: number[]): Check {
+  let i = 0;
+  let missing = 0;
+  let extra = 0;
+  for (const size of received) {
+    let j = i;
+    while (j < source.length && source[j] !== size) j++;
+    if (j === source.length) {
+      extra++;
+      continue;
+    }
+    missing += j - i;
+    i = j + 1;
+  }
+  missing += source.length - i;
+  return { complete: missing === 0 && extra === 0, missing, extra };
+}
+
+interface Result {
+  server: string;
+  n: number;
+  wall: number;
+  cpu: number;
+  peakRss: number;
+  minBytes: number;
+  avgBytes: number;
+  completePlayers: number;
+  missing: number;
+  extra: number;
+  note: string;
+}
+
+async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: { audio: number[]; video: number[] }, cpuProfDir?: string): Promise<Result> {
+  const server: RunningPeer = await kind.start({ cpuProfDir });
+  const clients: Client[] = [];
+  const records: PlayerRecord[] = [];
+  try {
+    const url = `rtmp://127.0.0.1:${server.port}/live`;
+    await deadline(
+      mapLimit(Array.from({ length: n }), 25, async () => {
+        const client = new Client({ readTimeout: 0, writeTimeout: 0, connectTimeout: 20_000, commandTimeout: 20_000 });
+        clients.push(client);
+        await client.connect(url);
+        await client.play(STREAM);
+        const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false };
+        records.push(rec);
+        void (async () => {
+          try {
+            for (;;) {
+              const e = await client.readEvent();
+              if (!e) break;
+              // Whatever message stream the server uses for media (nginx-rtmp and nms pick their own).
+              if (e.kind === 'audio' || e.kind === 'video') {
+                (e.kind === 'audio' ? rec.audio : rec.video).push(e.payload.length);
+                rec.bytes += e.payload.length;
+                rec.lastAt = performance.now();
+              }
+            }
+          } catch {
+            // connection reset at the end
+          }
+          rec.ended = true;
+        })();
+      }),
+      60_000,
+      `connecting ${n} players to ${kind.name}`,
+    );
+    const publisher = new Client({ readTimeout: 0, writeTimeout: 0, connectTimeout: 20_000, commandTimeout: 20_000 });
+    clients.push(publisher);
+    await publisher.connect(url);
+    await publisher.publish(STREAM);
+    const before = server.sample();
+    const t0 = performance.now();
+    for (const e of events) await publisher.sendOnPublishStream(e);
+    const total = source.audio.length + source.video.length;
+    const publishedAt = performance.now();
+    // Done when every player has every packet, or has been quiet for QUIET_MS since the publish ended.
+    await deadline(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          const now = performance.now();
+          const pending = records.some(
+            (r) => !r.ended && r.audio.length + r.video.length < total && now - Math.max(r.lastAt, publishedAt) < QUIET_MS,
+          );
+          if (!pending) resolve();
+          else setTimeout(check, 20);
+        };
+        check();
+      }),
+      RUN_DEADLINE,
+      `${kind.name} fan-out to ${n}`,
+    );
+    const lastPacket = Math.max(publishedAt, ...records.map((r) => r.lastAt));
+    const wall = (lastPacket - t0) / 1000;
+    const after = server.sample();
+    let completePlayers = 0;
+    let missing = 0;
+    let extra = 0;
+    for (const r of records) {
+      const a = compare(source.audio, r.audio);
+      const v = compare(source.video, r.video);
+      if (a.complete && v.complete) completePlayers++;
+      missing += a.missing + v.missing;
+      extra += a.extra + v.extra;
+    }
+    const bytes = records.map((r) => r.bytes);
+    return {
+      server: kind.name,
+      n,
+      wall,
+      cpu: after.cpuSeconds - before.cpuSeconds,
+      peakRss: after.peakRssBytes,
+      minBytes: Math.min(...bytes),
+      avgBytes: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
+      completePlayers,
+      missing,
+      extra,
+      note: '',
+    };
+  } finally {
+    for (const c of clients) c.destroy();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const kinds = [ours, oursLargeBacklog, nodeMediaServer, nginxRtmp].filter((k) => SERVERS.includes(k.name));
+  const available: PeerKind[] = [];
+  for (const k of kinds) {
+    const why = k.ensure();
+    if (why) console.log(`!! ${k.name} is not available and is left out: ${why}`);
+    else available.push(k);
+  }
+  const file = sourceFlv();
+  const events = await readEvents(file);
+  const media = events.filter((e): e is MediaEvent => e.kind !== 'data');
+  const source = {
+    audio: media.filter((e) => e.kind === 'audio').map((e) => e.payload.length),
+    video: media.filter((e) => e.kind === 'video').map((e) => e.payload.length),
+  };
+  const sourceBytes = media.reduce((t, e) => t + e.payload.length, 0);
+  console.log(
+    `source: ${file}: ${source.video.length} video + ${source.audio.length} audio packets, ${mib(sourceBytes)} MiB (${((sourceBytes * 8) / SECONDS / 1e6).toFixed(1)} Mbps over ${SECONDS} s); node ${process.version}`,
+  );
+  const results: Result[] = [];
+  for (const n of COUNTS) {
+    for (const k of available) {
+      try {
+        const r = await runOne(k, n, events, source);
+        results.push(r);
+        console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s`);
+      } catch (err) {
+        console.log(`  ${k.name} N=${n}: FAILED: ${(err as Error).message}`);
+        results.push({ server: k.name, n, wall: NaN, cpu: NaN, peakRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
+      }
+    }
+  }
+  console.log();
+  console.log(
+    table(
+      ['server', 'N', 'wall s', 'server CPU s', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
+      results.map((r) => [
+        r.server,
+        r.n,
+        r.wall.toFixed(2),
+        r.cpu.toFixed(2),
+        mib(r.peakRss),
+        `${mib(r.minBytes)} / ${mib(r.avgBytes)}`,
+        `${r.completePlayers}/${r.n}`,
+        r.note || `${r.missing}/${r.extra}`,
+      ]),
+    ),
+  );
+
+  const at = (name: string): Result | undefined => results.find((r) => r.server === name && r.n === 100 && !r.note);
+  const mine = at('rtmp-pipeline');
+  if (mine) {
+    console.log();
+    const nms = at('node-media-server');
+    const nginx = at('nginx-rtmp');
+    const verdict = (ok: boolean): string => (ok ? 'OK' : 'NOT MET');
+    if (nms) {
+      console.log(`goal N=100: CPU ≤ 0.6× node-media-server: ${(mine.cpu / nms.cpu).toFixed(2)}× — ${verdict(mine.cpu <= 0.6 * nms.cpu)}`);
+      console.log(`goal N=100: peak RSS ≤ 0.5× node-media-server: ${(mine.peakRss / nms.peakRss).toFixed(2)}× — ${verdict(mine.peakRss <= 0.5 * nms.peakRss)}`);
+    }
+    if (nginx) console.log(`goal N=100: CPU ≤ 0.6× nginx-rtmp (1 worker): ${(mine.cpu / nginx.cpu).toFixed(2)}× — ${verdict(mine.cpu <= 0.6 * nginx.cpu)}`);
+    console.log(`goal N=100: every player gets every packet: ${mine.completePlayers}/${mine.n} — ${verdict(mine.completePlayers === mine.n)}`);
+    const big = at('rtmp-pipeline/64MiB');
+    if (big) {
+      const vs = (other: Result | undefined, label: string): string => (other ? `, CPU ${(big.cpu / other.cpu).toFixed(2)}× ${label}` : '');
+      console.log(`with a 64 MiB player backlog: ${big.completePlayers}/${big.n} players complete${vs(nms, 'node-media-server')}${vs(nginx, 'nginx-rtmp')}${nms ? `, peak RSS ${(big.peakRss / nms.peakRss).toFixed(2)}× node-media-server` : ''}`);
+    }
+  }
+
+  if (process.env.PEERS_PROFILE) {
+    const dir = mkdtempSync(join(tmpdir(), 'peers-prof-'));
+    try {
+      await runOne(ours, 100, events, source, dir);
+      const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (!prof) throw new Error('no .cpuprofile written');
+      console.log();
+      console.log('our server, CPU profile at N=100 (self time, whole process life):');
+      console.log(formatProfile(summarizeProfile(join(dir, prof), 25), 25));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

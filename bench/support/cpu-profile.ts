@@ -1,0 +1,69 @@
+/**
+ * Summarises a V8 .cpuprofile (written by `node --cpu-prof`): self time per function (name, file,
+ * line), busiest first, and self time per file, with '(idle)' left out of the percentages.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileRow {
+  name: string;
+  ms: number;
+  percent: number;
+}
+
+export interface ProfileSummary {
+  busyMs: number;
+  idleMs: number;
+  functions: ProfileRow[];
+  files: ProfileRow[];
+}
+
+export function summarizeProfile(file: string, top = 20): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) byId.set(node.id, node);
+  const perFunction = new Map<string, number>();
+  const perFile = new Map<string, number>();
+  let busy = 0;
+  let idle = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    // timeDeltas[i] is the time since the previous sample: it belongs to sample i-1.
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const frame = byId.get(profile.samples[i]!)!.callFrame;
+    if (frame.functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    busy += us;
+    const where = frame.url ? basename(frame.url.replace(/^file:\/\//, '')) : '';
+    const key = `${frame.functionName || '(anonymous)'}${where ? ` ${where}:${frame.lineNumber + 1}` : ''}`;
+    perFunction.set(key, (perFunction.get(key) ?? 0) + us);
+    const fileKey = where || frame.functionName || '(native)';
+    perFile.set(fileKey, (perFile.get(fileKey) ?? 0) + us);
+  }
+  const rows = (m: Map<string, number>): ProfileRow[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: us / 1000, percent: (100 * us) / Math.max(1, busy) }));
+  return { busyMs: busy / 1000, idleMs: idle / 1000, functions: rows(perFunction), files: rows(perFile) };
+}
+
+export function formatProfile(summary: ProfileSummary, top = 15): string {
+  const lines = [`busy ${summary.busyMs.toFixed(0)} ms (idle ${summary.idleMs.toFixed(0)} ms)`, '', '| self ms | % busy | function |', '| ---: | ---: | --- |'];
+  for (const r of summary.functions.slice(0, top)) lines.push(`| ${r.ms.toFixed(0)} | ${r.percent.toFixed(1)} | ${r.name.replace(/\|/g, '\\|')} |`);
+  lines.push('', '| self ms | % busy | file |', '| ---: | ---: | --- |');
+  for (const r of summary.files.slice(0, 10)) lines.push(`| ${r.ms.toFixed(0)} | ${r.percent.toFixed(1)} | ${r.name} |`);
+  return lines.join('\n');
+}

@@ -1,0 +1,48 @@
+/**
+ * Our Server in a child process of its own, so a bench can read its CPU seconds and peak RSS from
+ * /proc. Started with fork() (IPC channel): sends { port } once listening, then answers
+ *   'stats' → { connections, dropped }   (dropped: media messages players lost to overflow)
+ *   'gc'    → { rss, heapUsed }          (after a full GC; needs --expose-gc)
+ *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
+ * Exits by itself when the parent goes away.
+ */
+import { Server } from '../../lib/server/server.js';
+
+const server = new Server({
+  addr: '127.0.0.1:0',
+  maxConnections: 100_000,
+  // The bench's players read as fast as they can: no pings or write timeouts during a run.
+  readTimeout: 0,
+  writeTimeout: 0,
+  limits: process.env.BENCH_MAX_PLAYER_BACKLOG ? { maxPlayerBacklog: Number(process.env.BENCH_MAX_PLAYER_BACKLOG) } : undefined,
+});
+server.on('error', () => {});
+
+function dropped(): number {
+  let total = 0;
+  for (const conn of server.connections) for (const s of conn.subscribers) total += s.stats.droppedMessages;
+  return total;
+}
+
+function players(): number {
+  let total = 0;
+  for (const conn of server.connections) total += conn.subscribers.length;
+  return total;
+}
+
+process.on('message', (msg: string) => {
+  if (msg === 'stats') process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped() });
+  else if (msg === 'gc') {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed });
+  } else if (msg === 'stop') {
+    const hardStop = setTimeout(() => process.exit(0), 3000);
+    hardStop.unref();
+    server.close(1000).finally(() => process.exit(0));
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+await server.listen();
+process.send!({ kind: 'listening', port: server.address()!.port });
