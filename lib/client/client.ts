@@ -18,6 +18,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import type { Duplex } from 'node:stream';
 import { ecmaArray } from '../amf/index.js';
 import { StreamType } from '../command/stream-type.js';
+import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import type { CommandEvent, RtmpEvent } from '../command/events.js';
 import { CommandError, ErrorCode, RtmpError, SessionError, isRtmpError } from '../errors.js';
 import { performClientHandshake } from '../handshake/index.js';
@@ -71,6 +72,11 @@ export interface ClientConfig {
   flashVer?: string;
   /** Extra fields merged into the connect command object (swfUrl, pageUrl, supportsGoAway...). */
   connectFields?: Record<string, unknown>;
+  /**
+   * Enhanced RTMP v2 fields sent in connect (fourCcList, videoFourCcInfoMap, audioFourCcInfoMap,
+   * capsEx; see FourCcInfoMask and CapsExMask). The server's answer is `client.serverCapabilities`.
+   */
+  enhanced?: EnhancedCapabilities;
   /** Playback buffer announced with Set Buffer Length after play, ms. Default 3000. */
   bufferLength?: number;
   /** TLS options for rtmps:// (ca, rejectUnauthorized, servername, cert, key...). */
@@ -138,7 +144,8 @@ export function buildConnectObject(target: Pick<RtmpUrl, 'app' | 'tcUrl'>, confi
     videoFunction: 1,
   };
   if (config.objectEncoding === 3) object.objectEncoding = 3;
-  return { ...object, ...config.connectFields };
+  const enhanced = config.enhanced ? enhancedFields(config.enhanced) : undefined;
+  return { ...object, ...enhanced, ...config.connectFields };
 }
 
 interface StatusWaiter {
@@ -189,6 +196,7 @@ export class Client extends EventEmitter {
   private publishStream?: { id: number; name: string };
   private playStream?: { id: number; name: string };
   private drainWait?: Promise<void>;
+  private serverCaps?: EnhancedCapabilities;
 
   constructor(config: ClientConfig = {}) {
     super();
@@ -217,6 +225,14 @@ export class Client extends EventEmitter {
   /** Where connect() went: host, port, app, tcUrl, stream name from the URL. */
   get url(): RtmpUrl | undefined {
     return this.target;
+  }
+
+  /**
+   * What the server stated in its connect `_result` about Enhanced RTMP v2 (videoFourCcInfoMap,
+   * audioFourCcInfoMap, capsEx, fourCcList); undefined before connect or from a legacy server.
+   */
+  get serverCapabilities(): EnhancedCapabilities | undefined {
+    return this.serverCaps;
   }
 
   /** Message stream id of the stream we publish on, once publishing. */
@@ -315,8 +331,11 @@ export class Client extends EventEmitter {
     const tcUrl = authParams ? withQuery(target.tcUrl, authParams) : target.tcUrl;
     const connectObject = buildConnectObject({ app, tcUrl }, c);
     this.logger.debug('rtmp client: connect', { app, tcUrl });
+    this.serverCaps = undefined;
     try {
-      await withSignal(conn.call('connect', connectObject), signal);
+      const result = await withSignal(conn.call('connect', connectObject), signal);
+      // Enhanced RTMP v2: the answer belongs in the properties object; some servers put it in the information object.
+      this.serverCaps = parseEnhancedCapabilities(result.commandObject) ?? parseEnhancedCapabilities(result.args[0]);
     } catch (err) {
       conn.destroy();
       if (isRtmpError(err, ErrorCode.COMMAND_FAILED)) return { info: asStatus((err as CommandError).info) };

@@ -3,3 +3,4 @@ export * from './events.js';
 export * from './command-decoder.js';
 export * from './command-encoder.js';
 export * from './stream-type.js';
+export * from './enhanced-capabilities.js';

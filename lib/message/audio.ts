@@ -4,6 +4,7 @@
  * The payload itself stays opaque: codec data is never copied or interpreted here.
  */
 import { need } from './fields.js';
+import { effectiveExPacketType } from './ex-packet.js';
 
 /** SoundFormat, the high nibble of the first byte (FLV spec §E.4.2.1). */
 export const SoundFormat = {
@@ -114,11 +115,25 @@ function decodeExAudioHeader(payload: Buffer, packetType: number): ExAudioHeader
   return { isExHeader: true, packetType, fourCc: payload.toString('latin1', 1, 5), headerLength: 5 };
 }
 
-/** True for an AAC sequence header or an Enhanced RTMP SequenceStart; never throws. */
+/**
+ * The AudioPacketType an Enhanced RTMP payload (SoundFormat 9) carries once ModEx blocks are
+ * skipped, the tracks' one for a Multitrack packet; -1 for a legacy or cut-short payload. Never throws.
+ */
+export function audioExPacketType(payload: Buffer): number {
+  if (payload.length < 1 || payload[0]! >> 4 !== SoundFormat.ExHeader) return -1;
+  return effectiveExPacketType(payload, AudioPacketType.Multitrack);
+}
+
+/** True for an AAC sequence header or an Enhanced RTMP SequenceStart (also inside ModEx or Multitrack); never throws. */
 export function isAudioSequenceHeader(payload: Buffer): boolean {
   if (payload.length < 2) return false;
   const soundFormat = payload[0]! >> 4;
   if (soundFormat === SoundFormat.Aac) return payload[1] === AacPacketType.SequenceHeader;
-  if (soundFormat === SoundFormat.ExHeader) return (payload[0]! & 0x0f) === AudioPacketType.SequenceStart;
+  if (soundFormat === SoundFormat.ExHeader) return audioExPacketType(payload) === AudioPacketType.SequenceStart;
   return false;
+}
+
+/** True for an Enhanced RTMP audio SequenceEnd (also inside ModEx or Multitrack); never throws. */
+export function isAudioSequenceEnd(payload: Buffer): boolean {
+  return audioExPacketType(payload) === AudioPacketType.SequenceEnd;
 }

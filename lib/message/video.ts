@@ -5,6 +5,7 @@
  */
 import { need, readInt24 } from './fields.js';
 import { MultitrackType } from './audio.js';
+import { effectiveExPacketType } from './ex-packet.js';
 
 /** FrameType (FLV spec §E.4.3.1). */
 export const VideoFrameType = {
@@ -128,14 +129,23 @@ export function isKeyframe(payload: Buffer): boolean {
 }
 
 /**
+ * The VideoPacketType an Enhanced RTMP payload carries once ModEx blocks are skipped, the tracks'
+ * one for a Multitrack packet; -1 for a legacy or cut-short payload. Never throws.
+ */
+export function videoExPacketType(payload: Buffer): number {
+  if (payload.length < 1 || (payload[0]! & EX_HEADER_BIT) === 0) return -1;
+  return effectiveExPacketType(payload, VideoPacketType.Multitrack);
+}
+
+/**
  * True for a decoder configuration: AVC/HEVC sequence header (`0x17 0x00` / `0x1C 0x00`) or an
- * Enhanced RTMP SequenceStart / MPEG2TSSequenceStart; never throws.
+ * Enhanced RTMP SequenceStart / MPEG2TSSequenceStart, also inside ModEx or Multitrack; never throws.
  */
 export function isVideoSequenceHeader(payload: Buffer): boolean {
   if (payload.length < 2) return false;
   const first = payload[0]!;
   if (first & EX_HEADER_BIT) {
-    const packetType = first & 0x0f;
+    const packetType = videoExPacketType(payload);
     return packetType === VideoPacketType.SequenceStart || packetType === VideoPacketType.Mpeg2TsSequenceStart;
   }
   const codecId = first & 0x0f;
@@ -143,5 +153,18 @@ export function isVideoSequenceHeader(payload: Buffer): boolean {
     (codecId === VideoCodecId.Avc || codecId === VideoCodecId.Hevc) &&
     first >> 4 !== VideoFrameType.InfoOrCommand &&
     payload[1] === AvcPacketType.SequenceHeader
+  );
+}
+
+/** True for an Enhanced RTMP SequenceEnd (also inside ModEx or Multitrack), or a legacy AVC/HEVC end of sequence; never throws. */
+export function isVideoSequenceEnd(payload: Buffer): boolean {
+  if (payload.length < 2) return false;
+  const first = payload[0]!;
+  if (first & EX_HEADER_BIT) return videoExPacketType(payload) === VideoPacketType.SequenceEnd;
+  const codecId = first & 0x0f;
+  return (
+    (codecId === VideoCodecId.Avc || codecId === VideoCodecId.Hevc) &&
+    first >> 4 !== VideoFrameType.InfoOrCommand &&
+    payload[1] === AvcPacketType.EndOfSequence
   );
 }

@@ -6,7 +6,14 @@
  *
  * Bounded by bytes and message count: when a GOP outgrows either, its frames are dropped and late
  * joiners start at the next keyframe instead (the headers stay).
+ *
+ * Enhanced RTMP v2 Multitrack: each track has its own decoder configuration (OBS sends one
+ * SequenceStart per track), so headers are kept per track: a new one replaces those that configure
+ * any of the same tracks (a packet that is not Multitrack configures track 0, the default track).
+ * The latest video Metadata packet (colorInfo) per track is kept the same way: it must precede the
+ * frames it affects (enhanced-rtmp v2, "Metadata Frame").
  */
+import { parseEnhancedAudio, parseEnhancedVideo } from '../codec/enhanced.js';
 
 /** One cached media message. `shared` is its fan-out serialization cache (see MediaEvent.shared). */
 export interface CachedMedia {
@@ -14,6 +21,8 @@ export interface CachedMedia {
   timestamp: number;
   payload: Buffer;
   shared: Map<string, Buffer>;
+  /** Headers: the track ids this message configures ([0] unless Enhanced Multitrack). */
+  tracks?: readonly number[];
 }
 
 export interface GopCacheLimits {
@@ -29,8 +38,12 @@ export const DEFAULT_GOP_CACHE_MESSAGES = 4096;
 export class GopCache {
   /** `onMetaData` values as players get them: `['onMetaData', <ECMA array>]`, `@setDataFrame` stripped. */
   metadata: unknown[] | undefined;
-  videoHeader: CachedMedia | undefined;
-  audioHeader: CachedMedia | undefined;
+  /** Video decoder configurations, one per track (set), oldest first. */
+  readonly videoHeaders = new TrackSlots();
+  /** Audio decoder configurations, one per track (set), oldest first. */
+  readonly audioHeaders = new TrackSlots();
+  /** Enhanced RTMP video Metadata packets (colorInfo), the latest per track. */
+  readonly videoMetadata = new TrackSlots();
   private frames: CachedMedia[] = [];
   private frameBytes = 0;
   private readonly maxBytes: number;
@@ -51,12 +64,38 @@ export class GopCache {
     return this.frameBytes;
   }
 
-  /** A new decoder configuration replaces the old one; for video the old GOP is no longer decodable with it. */
+  /** The latest video decoder configuration (of any track). */
+  get videoHeader(): CachedMedia | undefined {
+    return this.videoHeaders.latest;
+  }
+
+  /** The latest audio decoder configuration (of any track). */
+  get audioHeader(): CachedMedia | undefined {
+    return this.audioHeaders.latest;
+  }
+
+  /** A new decoder configuration replaces the old one of its tracks; for video the old GOP is no longer decodable with it. */
   setHeader(entry: CachedMedia): void {
+    entry.tracks ??= mediaTracks(entry.kind, entry.payload);
     if (entry.kind === 'video') {
-      this.videoHeader = entry;
+      this.videoHeaders.set(entry);
       this.clearFrames();
-    } else this.audioHeader = entry;
+    } else this.audioHeaders.set(entry);
+  }
+
+  /** An Enhanced RTMP video Metadata packet: replaces the previous one of its tracks. */
+  setVideoMetadata(entry: CachedMedia): void {
+    entry.tracks ??= mediaTracks(entry.kind, entry.payload);
+    this.videoMetadata.set(entry);
+  }
+
+  /**
+   * A video sequence ended (Enhanced SequenceEnd, AVC end of sequence): the GOP before it is of no
+   * use to a late joiner, who starts at the next keyframe. Headers stay: a publisher may go on
+   * without sending them again, and a new SequenceStart replaces them.
+   */
+  endVideoSequence(): void {
+    this.clearFrames();
   }
 
   /** Adds a frame: a keyframe starts a new GOP; frames before the first keyframe are not kept. */
@@ -78,8 +117,48 @@ export class GopCache {
 
   clear(): void {
     this.metadata = undefined;
-    this.videoHeader = undefined;
-    this.audioHeader = undefined;
+    this.videoHeaders.clear();
+    this.audioHeaders.clear();
+    this.videoMetadata.clear();
     this.clearFrames();
+  }
+}
+
+/** Cached messages keyed by the tracks they apply to (at most one per track id: 256). */
+export class TrackSlots {
+  private list: CachedMedia[] = [];
+
+  get entries(): readonly CachedMedia[] {
+    return this.list;
+  }
+
+  get latest(): CachedMedia | undefined {
+    return this.list[this.list.length - 1];
+  }
+
+  /** Adds `entry`, dropping the entries that apply to any of its tracks. */
+  set(entry: CachedMedia): void {
+    const tracks = entry.tracks ?? [0];
+    this.list = this.list.filter((old) => !(old.tracks ?? [0]).some((t) => tracks.includes(t)));
+    this.list.push(entry);
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+}
+
+/**
+ * The track ids an audio/video message applies to: those of an Enhanced Multitrack packet, else
+ * [0]. Called for headers only (rare); a malformed Enhanced packet counts as track 0.
+ */
+export function mediaTracks(kind: 'audio' | 'video', payload: Buffer): number[] {
+  const enhanced = payload.length > 0 && (kind === 'video' ? (payload[0]! & 0x80) !== 0 : payload[0]! >> 4 === 9);
+  if (!enhanced) return [0];
+  try {
+    const packet = kind === 'video' ? parseEnhancedVideo(payload) : parseEnhancedAudio(payload);
+    return [...new Set(packet.tracks.map((t) => t.trackId))];
+  } catch {
+    return [0];
   }
 }

@@ -10,3 +10,4 @@ export { splitQuery, parseQuery } from './query.js';
 export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, type RecordingConfig, type RecorderStats } from './recorder.js';
 export { VodLibrary, VodPlayer, PlayComplete, DEFAULT_VOD_LEAD, type VodConfig, type VodState } from './vod.js';
 export { mediaFilePath, unsafeNameReason, flvStreamName } from './safe-path.js';
+export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';

@@ -23,6 +23,7 @@ import { MessageType } from '../message/message-type.js';
 import { PeerBandwidthLimit } from '../message/protocol-control.js';
 import { RtmpConnection, type ConnectionOptions } from '../session/connection.js';
 import type { ConnectAuthenticator } from '../auth/authenticator.js';
+import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
 import {
   FMS_CAPABILITIES,
@@ -53,6 +54,8 @@ export interface ConnectInfo {
   args: unknown[];
   /** The user name the client authenticated as, when the server requires authentication. */
   username?: string;
+  /** Enhanced RTMP v2 fields of the connect (fourCcList, ...FourCcInfoMap, capsEx); absent for a legacy client. */
+  enhanced?: EnhancedCapabilities;
 }
 
 /** A custom command handler: its return value is the `_result`, a throw is the `_error`. */
@@ -82,6 +85,8 @@ export interface ServerHost {
   /** [record-vod] The server's recordings (recordDir) and VOD files (vodDir), when configured. */
   readonly recordings?: Recordings;
   readonly vod?: VodLibrary;
+  /** What the connect `_result` states to an Enhanced RTMP client; false or absent: nothing. */
+  readonly enhanced?: EnhancedCapabilities | false;
 }
 
 /** A message stream the client created (RTMP 1.0 §7.2.1.3) and what it does. */
@@ -345,6 +350,8 @@ export class ServerConnection extends RtmpConnection {
     const query = { ...parseQuery(queryOf(tcUrl ?? '')), ...appQuery };
     const objectEncoding: 0 | 3 = commandObject.objectEncoding === 3 ? 3 : 0;
     const info: ConnectInfo = { app, tcUrl, query, objectEncoding, commandObject, args: cmd.args };
+    const enhanced = parseEnhancedCapabilities(commandObject);
+    if (enhanced) info.enhanced = enhanced;
     this.app = app;
     this.query = query;
     this.tcUrl = tcUrl;
@@ -383,9 +390,12 @@ export class ServerConnection extends RtmpConnection {
     });
     this.setChunkSize(chunkSize);
     this.connectInfo = info;
+    // Enhanced RTMP v2 (connect): the server states its support in the _result's properties; a
+    // legacy client gets the legacy reply, unchanged.
+    const answer = enhanced && this.host.enhanced ? enhancedFields(this.host.enhanced) : undefined;
     this.reply(
       cmd,
-      { fmsVer: FMS_VERSION, capabilities: FMS_CAPABILITIES, mode: 1 },
+      { fmsVer: FMS_VERSION, capabilities: FMS_CAPABILITIES, mode: 1, ...answer },
       statusInfo('status', StatusCode.ConnectSuccess, 'Connection succeeded.', { objectEncoding }),
     );
     // Flash-era clients wait for onBWDone before their bandwidth check; ffmpeg answers with _checkbw.

@@ -34,6 +34,8 @@ import { StreamRegistry, type StreamType } from './stream-registry.js';
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
+import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
+import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -89,6 +91,12 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
    * Checked before onConnect, which still decides everything else.
    */
   auth?: ServerAuthOption;
+  /**
+   * Enhanced RTMP v2: what the connect `_result` states to clients that sent Enhanced fields
+   * (fourCcList, ...FourCcInfoMap, capsEx). Default: forwards every codec, capsEx Multitrack|ModEx.
+   * `false`: every client gets the legacy reply.
+   */
+  enhanced?: ServerEnhancedOptions | false;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
   onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): void | Promise<void>;
@@ -160,6 +168,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly settings: ServerHost['settings'];
   readonly hooks: ServerHost['hooks'];
   readonly authenticator: ConnectAuthenticator | undefined;
+  /** The Enhanced RTMP answer to connect (see `enhanced`), or false. */
+  readonly enhanced: EnhancedCapabilities | false;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
@@ -198,6 +208,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       onMessage: config.onMessage,
     };
     this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
+    this.enhanced = resolveServerCapabilities(config.enhanced);
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache });
     // [record-vod]
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;

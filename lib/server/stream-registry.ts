@@ -10,7 +10,7 @@ import type { StreamType } from '../command/stream-type.js';
 import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
 import { isAudioSequenceHeader } from '../message/audio.js';
 import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
-import { isKeyframe, isVideoSequenceHeader } from '../message/video.js';
+import { VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/video.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
@@ -138,20 +138,26 @@ export class StreamRegistry {
     const kind = event.kind;
     let payload = event.payload;
     const sequenceHeader = kind === 'video' ? isVideoSequenceHeader(payload) : isAudioSequenceHeader(payload);
-    const keyframe = kind === 'video' && !sequenceHeader && isKeyframe(payload);
+    // Enhanced RTMP: the frame type of a SequenceEnd or Metadata packet does not make it a picture.
+    const sequenceEnd = kind === 'video' && !sequenceHeader && isVideoSequenceEnd(payload);
+    const videoMetadata = kind === 'video' && !sequenceHeader && videoExPacketType(payload) === VideoPacketType.Metadata;
+    const keyframe = kind === 'video' && !sequenceHeader && !sequenceEnd && !videoMetadata && isKeyframe(payload);
     if (kind === 'video') stream.hasVideo = true;
     else stream.hasAudio = true;
     stream.lastTimestamp = event.timestamp;
     const shared = new Map<string, Buffer>();
     const cache = stream.cache;
-    if (this.cacheEnabled && (sequenceHeader || keyframe || cache.gop.length > 0)) {
+    if (this.cacheEnabled && sequenceEnd) cache.endVideoSequence();
+    else if (this.cacheEnabled && (sequenceHeader || videoMetadata || keyframe || cache.gop.length > 0)) {
       // One copy, used by the cache and by every player: the socket read it came in can go.
       payload = Buffer.from(payload);
       const entry: CachedMedia = { kind, timestamp: event.timestamp, payload, shared };
       if (sequenceHeader) cache.setHeader(entry);
+      else if (videoMetadata) cache.setVideoMetadata(entry);
       else cache.addFrame(entry, keyframe);
     }
-    const flags = { keyframe, sequenceHeader, streamHasVideo: stream.hasVideo };
+    // Metadata (colorInfo) and SequenceEnd go out like headers: never dropped while a player catches up.
+    const flags = { keyframe, sequenceHeader: sequenceHeader || videoMetadata || sequenceEnd, streamHasVideo: stream.hasVideo };
     for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, shared, flags);
   }
 
@@ -191,8 +197,10 @@ export class StreamRegistry {
     const start = gop[0]?.timestamp ?? stream.lastTimestamp;
     if (cache.metadata) player.sendData(String(cache.metadata[0]), cache.metadata.slice(1), start);
     const header = { keyframe: false, sequenceHeader: true, streamHasVideo: stream.hasVideo };
-    if (cache.videoHeader) player.offerMedia('video', start, cache.videoHeader.payload, undefined, header);
-    if (cache.audioHeader) player.offerMedia('audio', start, cache.audioHeader.payload, undefined, header);
+    // Every track's configuration (Enhanced RTMP Multitrack), then the colorInfo that precedes the frames.
+    for (const entry of cache.videoHeaders.entries) player.offerMedia('video', start, entry.payload, undefined, header);
+    for (const entry of cache.videoMetadata.entries) player.offerMedia('video', start, entry.payload, undefined, header);
+    for (const entry of cache.audioHeaders.entries) player.offerMedia('audio', start, entry.payload, undefined, header);
     if (gop.length === 0) {
       player.needVideoKeyframe = stream.hasVideo || cache.videoHeader !== undefined;
       return;
