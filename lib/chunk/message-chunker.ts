@@ -79,16 +79,9 @@ export function chunkShared(
   const length = m.data.length;
   const timestamp = m.timestamp >>> 0;
   const s = state.stream(csid);
-  const first = advanceChunkStream(s, m.messageStreamId, length, m.type, timestamp);
+  const { wire, first } = sharedWire(m, shared, state, chunkSize);
   const field = s.timestampField;
   const extended = s.extendedTimestamp;
-  // Everything else that shapes the bytes is the message itself, the same for every connection.
-  const key = `${chunkSize}:${first}:${field}:${extended ? 1 : 0}:${m.messageStreamId}`;
-  let wire = shared.get(key);
-  if (wire === undefined) {
-    wire = serializeWithHeader(m, first, field, extended, chunkSize);
-    shared.set(key, wire);
-  }
   const continuation = basicHeaderSize(csid) + (extended ? 4 : 0);
   const chunks: Chunk[] = [];
   let fmt = first;
@@ -119,6 +112,25 @@ export function chunkShared(
 }
 
 /**
+ * Advances `state` for a checked message and returns its bytes for that header state, from
+ * `shared` or serialized into it on a miss. Everything that shapes the bytes besides the header
+ * state is the message itself, the same for every connection.
+ */
+function sharedWire(m: Message, shared: Map<string, Buffer>, state: OutboundChunkState, chunkSize: number): { wire: Buffer; first: 0 | 1 | 2 | 3 } {
+  const s = state.stream(m.chunkStreamId);
+  const first = advanceChunkStream(s, m.messageStreamId, m.data.length, m.type, m.timestamp >>> 0);
+  const field = s.timestampField;
+  const extended = s.extendedTimestamp;
+  const key = `${chunkSize}:${first}:${field}:${extended ? 1 : 0}:${m.messageStreamId}`;
+  let wire = shared.get(key);
+  if (wire === undefined) {
+    wire = serializeWithHeader(m, first, field, extended, chunkSize);
+    shared.set(key, wire);
+  }
+  return { wire, first };
+}
+
+/**
  * `Message` → `Chunk`, object mode on both sides. Keeps the per-chunk-stream header state, and
  * when it chunks an outgoing Set Chunk Size message it switches to the new size right after it,
  * as the peer's decoder will. Bad messages fail with a typed `ChunkError`.
@@ -136,6 +148,17 @@ export class MessageChunker extends Transform {
   /** Chunk size used for the next message. */
   get chunkSize(): number {
     return this.size;
+  }
+
+  /**
+   * The fan-out fast path, for a connection whose outbound pipeline is idle and has no user
+   * stages: the bytes of a shared media message for this chunker's header state (the state
+   * advances as if the message had passed through), to be written to the socket directly.
+   * Throws a ChunkError for a message the chunker could not send.
+   */
+  serializeShared(message: SharedMessage & { shared: Map<string, Buffer> }): Buffer {
+    const m = checkOutboundMessage(message);
+    return sharedWire(m, message.shared, this.state, this.size).wire;
   }
 
   override _transform(message: SharedMessage, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -184,18 +184,11 @@ export class ServerConnection extends RtmpConnection {
    */
   get outboundBacklog(): number {
     const socketBytes = this.socket.writableLength;
-    if (this.pipelineIdle()) {
+    if (this.outboundEmpty) {
       this.bytesIntoPipeline = this.bytesOutOfPipeline;
       return socketBytes;
     }
     return socketBytes + Math.max(0, this.bytesIntoPipeline - this.bytesOutOfPipeline);
-  }
-
-  private pipelineIdle(): boolean {
-    for (const stage of [this.commandEncoder, this.messageChunker, this.chunkEncoder]) {
-      if (stage && (stage.writableLength > 0 || stage.readableLength > 0)) return false;
-    }
-    return true;
   }
 
   /** Sends an onStatus on a message stream. */

@@ -19,8 +19,8 @@ import { EventEmitter } from 'node:events';
 import { Writable, type Duplex } from 'node:stream';
 import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker } from '../chunk/index.js';
 import { CommandDecoder } from '../command/command-decoder.js';
-import { CommandEncoder } from '../command/command-encoder.js';
-import type { CommandEvent, ObjectEncodingState, RtmpEvent } from '../command/events.js';
+import { CommandEncoder, OutboundChunkStream } from '../command/command-encoder.js';
+import type { CommandEvent, MediaEvent, ObjectEncodingState, RtmpEvent } from '../command/events.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
@@ -80,6 +80,8 @@ export const DEFAULT_SESSION_CHUNK_SIZE = 4096;
 /** Window acknowledgement size roles announce unless configured otherwise. */
 export const DEFAULT_WINDOW_ACK_SIZE = 2_500_000;
 const DEFAULT_TIMEOUT = 30_000;
+/** Streams of an outbound chain without user stages: encoder, chunker, chunk encoder, socket. */
+const OUTBOUND_LAYERS = 4;
 
 export class RtmpConnection extends EventEmitter {
   readonly socket: Duplex;
@@ -146,17 +148,23 @@ export class RtmpConnection extends EventEmitter {
     // Commands are small request/reply round trips: Nagle would hold each for up to ~40 ms.
     // Media bursts are batched by the stages already.
     (this.socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    // In-place assembly rewrites socket reads and chunk payloads: only while nothing but the
+    // decoder sees the reads and nothing but the assembler sees the chunks (no user stage at the
+    // inbound 'bytes' or 'chunks' boundary; `splice()` there turns it off, see `beforeInboundSplice`).
+    const inboundStages = o.stages?.inbound;
     this.chunkDecoder = new ChunkDecoder({
       maxChunkSize: limits.maxChunkSize,
       maxMessageSize: limits.maxMessageSize,
       maxChunkStreams: limits.maxChunkStreams,
       maxPartialBytes: limits.maxPartialBytes,
       highWaterMark: hwm,
+      ownsInput: !hasStages(inboundStages?.bytes),
     });
     this.messageAssembler = new MessageAssembler({
       maxMessageSize: limits.maxMessageSize,
       maxPartialBytes: limits.maxPartialBytes,
       highWaterMark: hwm,
+      assembleInPlace: !hasStages(inboundStages?.chunks),
     });
     this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf }, highWaterMark: hwm });
     this.commandEncoder = new CommandEncoder({ encoding: this.encoding, highWaterMark: hwm });
@@ -180,8 +188,9 @@ export class RtmpConnection extends EventEmitter {
         { stream: this.commandDecoder, after: 'messages' },
         { stream: sink, after: 'events' },
       ],
-      o.stages?.inbound,
+      inboundStages,
       fail,
+      (boundary) => this.beforeInboundSplice(boundary),
     );
     this.outbound = new StageChain(
       'outbound',
@@ -197,6 +206,25 @@ export class RtmpConnection extends EventEmitter {
     this.startWatchdog();
   }
 
+  /**
+   * Whether inbound messages are assembled in place, inside the socket reads (see README, "Views
+   * and copies"): true unless a user stage sits at the inbound 'bytes' or 'chunks' boundary.
+   */
+  get assemblesInPlace(): boolean {
+    return (this.chunkDecoder?.ownsInput ?? false) && (this.messageAssembler?.assemblesInPlace ?? false);
+  }
+
+  /**
+   * A stage is about to be spliced in at an inbound boundary; the link is not re-piped yet. A stage
+   * at 'bytes' may keep the reads and one at 'chunks' the payload views, which in-place assembly
+   * rewrites: stop it for everything not yet assembled. Messages already emitted are never touched
+   * again, and reads the new stage will see arrive after this point.
+   */
+  private beforeInboundSplice(boundary: Boundary): void {
+    if (boundary === 'bytes') this.chunkDecoder?.releaseInput();
+    else if (boundary === 'chunks') this.messageAssembler?.stopAssemblingInPlace();
+  }
+
   /** Splice a user stage into the running connection at a boundary (see README, "Splicing"). */
   splice(direction: Direction, boundary: Boundary, stage: Duplex): void {
     const chain = direction === 'inbound' ? this.inbound : this.outbound;
@@ -208,7 +236,56 @@ export class RtmpConnection extends EventEmitter {
   send(event: RtmpEvent): boolean {
     const head = this.outbound?.head as Writable | undefined;
     if (!head || this.ended || head.writableEnded || head.destroyed) return false;
+    if ((event.kind === 'audio' || event.kind === 'video') && event.shared && this.outboundIdle()) {
+      return this.sendDirect(event as MediaEvent & { shared: Map<string, Buffer> });
+    }
     return head.write(event);
+  }
+
+  /**
+   * True when the outbound pipeline holds nothing and has no user stages: then a shared media
+   * message can skip the per-connection stage hops (the fan-out fast path) and go to the socket as
+   * the bytes `MessageChunker` would have produced, in order, with its header state advanced.
+   */
+  private outboundIdle(): boolean {
+    return this.outbound!.stages.length === OUTBOUND_LAYERS && this.outboundEmpty && !this.socket.writableEnded;
+  }
+
+  /** True when the outbound protocol stages hold nothing (all they got has reached the socket). */
+  get outboundEmpty(): boolean {
+    const encoder = this.commandEncoder;
+    const chunker = this.messageChunker;
+    const chunkEncoder = this.chunkEncoder;
+    if (!encoder || !chunker || !chunkEncoder) return true;
+    return (
+      encoder.writableLength === 0 &&
+      encoder.readableLength === 0 &&
+      chunker.writableLength === 0 &&
+      chunker.readableLength === 0 &&
+      chunkEncoder.writableLength === 0 &&
+      chunkEncoder.readableLength === 0
+    );
+  }
+
+  private sendDirect(event: MediaEvent & { shared: Map<string, Buffer> }): boolean {
+    const audio = event.kind === 'audio';
+    const message = {
+      chunkStreamId: event.chunkStreamId ?? (audio ? OutboundChunkStream.Audio : OutboundChunkStream.Video),
+      messageStreamId: event.streamId,
+      timestamp: event.timestamp,
+      type: audio ? MessageType.Audio : MessageType.Video,
+      length: event.payload.length,
+      data: event.payload,
+      shared: event.shared,
+    };
+    let wire: Buffer;
+    try {
+      wire = this.messageChunker!.serializeShared(message);
+    } catch (err) {
+      this.destroy(asError(err));
+      return false;
+    }
+    return this.socket.write(wire);
   }
 
   /** Send a raw message (the seed's WriteMessage). Returns a promise that settles once it is queued. */
@@ -527,6 +604,10 @@ export function messageToEvent(message: Message): RtmpEvent {
   if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
   if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
   return { kind: 'raw', ...base, message };
+}
+
+function hasStages(stages: Duplex | Duplex[] | undefined): boolean {
+  return Array.isArray(stages) ? stages.length > 0 : stages !== undefined;
 }
 
 function asError(err: unknown): Error {

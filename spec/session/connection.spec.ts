@@ -218,3 +218,45 @@ test('notify() sends transaction 0 commands', async () => {
     await pair.close();
   }
 });
+
+test('shared media skips the idle outbound stages: same bytes on the wire, order kept with other sends', async () => {
+  const pair = await plainPair();
+  try {
+    pair.server.enableQueue();
+    let encodedBytes = 0;
+    pair.client.chunkEncoder!.on('data', (b: Buffer) => (encodedBytes += b.length));
+    const shared = new Map<string, Buffer>();
+    const payload = Buffer.alloc(10_000, 5);
+    // The first send finds the pipeline idle: it goes to the socket directly, serialized into `shared`.
+    pair.client.send({ kind: 'video', streamId: 1, timestamp: 40, payload, shared });
+    assert.equal(shared.size, 1, 'serialized once into the shared map');
+    assert.equal(encodedBytes, 0, 'the media bytes did not pass the ChunkEncoder');
+    pair.client.notify('between', null, [1], 1);
+    pair.client.send({ kind: 'audio', streamId: 1, timestamp: 41, payload: Buffer.from([0xaf, 1, 2]), shared: new Map() });
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await pair.server.readEvent();
+      kinds.push(`${e!.kind}:${e!.timestamp}`);
+      if (e!.kind === 'video') assert.ok(e!.payload.equals(payload), 'video payload intact');
+    }
+    assert.deepEqual(kinds, ['video:40', 'command:0', 'audio:41']);
+  } finally {
+    await pair.close();
+  }
+});
+
+test('with a user stage on the outbound side, shared media goes through the stages', async () => {
+  const pair = await plainPair();
+  try {
+    pair.server.enableQueue();
+    let chunks = 0;
+    pair.client.splice('outbound', 'chunks', new Transform({ objectMode: true, transform: (c: Chunk, _e, cb) => (chunks++, cb(null, c)) }));
+    const payload = Buffer.alloc(300, 9);
+    pair.client.send({ kind: 'video', streamId: 1, timestamp: 7, payload, shared: new Map() });
+    const e = await pair.server.readEvent();
+    assert.ok(e?.kind === 'video' && e.payload.equals(payload), 'video arrives intact');
+    assert.equal(chunks, 3, 'the tap saw the 3 chunks (128-byte chunk size)');
+  } finally {
+    await pair.close();
+  }
+});
