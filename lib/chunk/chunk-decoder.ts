@@ -22,6 +22,10 @@ const WRITABLE_HIGH_WATER_MARK = 16;
  * from `write()`; its highWaterMark counts reads (16). Readable side: `Chunk` objects whose
  * payloads are views of the reads whenever a chunk does not span reads.
  *
+ * `ownsInput: true` promises that the decoder alone uses the reads written to it (no one else keeps
+ * or reads them, no two overlap), so a `MessageAssembler` with `assembleInPlace` may assemble a
+ * message by moving its payloads together inside the read (see message-collector.ts). Default off.
+ *
  * Events: `'setChunkSize'` (size), `'windowAckSize'` (size), `'acknowledgement'` (sequence number
  * to send back in an Acknowledgement message, total bytes received mod 2^32).
  */
@@ -63,6 +67,19 @@ export class ChunkDecoder extends Transform {
   /** Total bytes received, `initialBytes` included (not wrapped). */
   get bytesReceived(): number {
     return this.parser.bytesReceived;
+  }
+  /** Whether chunks are marked for in-place assembly (option `ownsInput`, until `releaseInput()`). */
+  get ownsInput(): boolean {
+    return this.parser.ownsInput;
+  }
+
+  /**
+   * Others may hold the reads written from now on (a stage spliced in before the decoder): stop
+   * marking chunks for in-place assembly. One way; chunks already emitted keep their marks, which
+   * is safe because the reads they came from were the decoder's alone.
+   */
+  releaseInput(): void {
+    this.parser.releaseInput();
   }
 
   override _transform(data: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -55,6 +55,12 @@ export interface ChunkParserOptions {
   windowAckSize?: number;
   /** Bytes already received before the chunk stream began (handshake), counted for acknowledgements. */
   initialBytes?: number;
+  /**
+   * The parser alone uses the reads it is given (nobody else holds or reads them; no two overlap),
+   * so a `MessageAssembler` with `assembleInPlace` may rewrite them. Each chunk whose header and
+   * payload lie in one read then carries `headerSize` (see `Chunk`); others carry 0. Default false.
+   */
+  ownsInput?: boolean;
 }
 
 /** Where the parser delivers what it finds, synchronously and in byte order. */
@@ -120,6 +126,13 @@ export class ChunkParser {
   private lastAcknowledged = 0;
   private partial = 0;
   private failure: unknown = undefined;
+  private owns: boolean;
+  /**
+   * Where the current chunk's header began when it began inside a read, for `headerSize` on the
+   * general path (the hot path knows it directly); undefined when the header spanned reads.
+   */
+  private chunkRead: Buffer | undefined = undefined;
+  private chunkStart = 0;
 
   constructor(options: ChunkParserOptions, sink: ChunkParserSink) {
     this.sink = sink;
@@ -130,6 +143,20 @@ export class ChunkParser {
     this.maxPartialBytes = positiveIntegerOption('maxPartialBytes', options.maxPartialBytes, DEFAULT_MAX_PARTIAL_BYTES);
     this.currentWindowAckSize = nonNegativeIntegerOption('windowAckSize', options.windowAckSize, 0, 0xffffffff);
     this.received = nonNegativeIntegerOption('initialBytes', options.initialBytes, 0);
+    this.owns = options.ownsInput === true;
+  }
+
+  /** Whether chunks are marked for in-place assembly (`ownsInput`, until `releaseInput()`). */
+  get ownsInput(): boolean {
+    return this.owns;
+  }
+
+  /**
+   * From now on others may hold the reads (e.g. a stage spliced in before the parser): chunks are
+   * no longer marked (`headerSize` 0), so nothing downstream rewrites them. One way.
+   */
+  releaseInput(): void {
+    this.owns = false;
   }
 
   /** Chunk size in effect for the next chunk. */
@@ -196,6 +223,7 @@ export class ChunkParser {
         case STATE_HEADER: {
           if (q.length === 0) return;
           if (this.parseWithinHead()) break;
+          this.chunkRead = undefined; // the header spans reads
           const b0 = q.head[q.headOffset]!;
           const fmt = (b0 >>> 6) as 0 | 1 | 2 | 3;
           const low = b0 & 0x3f;
@@ -224,8 +252,15 @@ export class ChunkParser {
         }
         default: {
           // STATE_PAYLOAD
-          if (q.length < this.payloadSize) return;
-          this.emitChunk(q.consume(this.payloadSize));
+          const size = this.payloadSize;
+          if (q.length < size) return;
+          // Marked only when the header (extended timestamp included) and the payload lie in one read.
+          let headerSize = 0;
+          if (this.owns && size > 0 && q.head === this.chunkRead && q.head.length - q.headOffset >= size) {
+            headerSize = q.headOffset - this.chunkStart;
+          }
+          this.chunkRead = undefined;
+          this.emitChunk(q.consume(size), headerSize);
           this.state = STATE_HEADER;
         }
       }
@@ -257,12 +292,11 @@ export class ChunkParser {
       const csid = basicSize === 1 ? low : basicSize === 2 ? 64 + head[pos + 1]! : 64 + head[pos + 1]! + head[pos + 2]! * 256;
       this.readMessageHeader(fmt, csid, head, pos + basicSize);
       pos += need;
-      if (this.state !== STATE_PAYLOAD) {
-        q.skip(need);
-        return true;
-      }
       const size = this.payloadSize;
-      if (end - pos < size) {
+      if (this.state !== STATE_PAYLOAD || end - pos < size) {
+        // An extended timestamp follows, or the payload spans reads: the general path goes on.
+        this.chunkRead = head;
+        this.chunkStart = pos - need;
         q.skip(need);
         return true;
       }
@@ -270,7 +304,7 @@ export class ChunkParser {
       pos += size;
       q.skip(need + size);
       this.state = STATE_HEADER;
-      this.emitChunk(payload);
+      this.emitChunk(payload, need);
     }
   }
 
@@ -393,22 +427,38 @@ export class ChunkParser {
     this.state = STATE_PAYLOAD;
   }
 
-  private emitChunk(payload: Buffer): void {
+  /** `headerSize`: the chunk's header bytes just before `payload` in the same read, else 0. */
+  private emitChunk(payload: Buffer, headerSize: number): void {
     const s = this.stream!;
     const offset = s.received;
     const type = s.messageTypeId;
-    const chunk: Chunk = {
-      fmt: this.fmt,
-      chunkStreamId: this.chunkStreamId,
-      timestamp: s.timestamp,
-      timestampField: s.timestampField,
-      extendedTimestamp: s.extended,
-      messageLength: s.messageLength,
-      messageTypeId: type,
-      messageStreamId: s.messageStreamId,
-      messageOffset: offset,
-      payload,
-    };
+    // One literal per mode (not a property added later): one object shape each, no map transition per chunk.
+    const chunk: Chunk = this.owns
+      ? {
+          fmt: this.fmt,
+          chunkStreamId: this.chunkStreamId,
+          timestamp: s.timestamp,
+          timestampField: s.timestampField,
+          extendedTimestamp: s.extended,
+          messageLength: s.messageLength,
+          messageTypeId: type,
+          messageStreamId: s.messageStreamId,
+          messageOffset: offset,
+          payload,
+          headerSize,
+        }
+      : {
+          fmt: this.fmt,
+          chunkStreamId: this.chunkStreamId,
+          timestamp: s.timestamp,
+          timestampField: s.timestampField,
+          extendedTimestamp: s.extended,
+          messageLength: s.messageLength,
+          messageTypeId: type,
+          messageStreamId: s.messageStreamId,
+          messageOffset: offset,
+          payload,
+        };
     const isControl = type === MessageType.SetChunkSize || type === MessageType.Abort || type === MessageType.WindowAcknowledgementSize;
     if (isControl && offset < 4) {
       // Control payloads may themselves be split into 1-byte chunks: gather the first 4 bytes.

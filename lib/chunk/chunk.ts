@@ -34,4 +34,12 @@ export interface Chunk {
    * turns it off. A stage that edits header fields must delete `wire`.
    */
   wire?: Buffer;
+  /**
+   * Inbound only, set by a `ChunkDecoder` that owns its input (`ownsInput`): how many bytes of this
+   * chunk's header (basic + message header + extended timestamp) lie in the same read right before
+   * `payload`, which is then a view of that read; 0 when not (the chunk spans reads, or the
+   * decoder no longer owns its input). `MessageAssembler` with `assembleInPlace` uses it to find
+   * messages whose chunks are back to back in one read. Encoders ignore it.
+   */
+  headerSize?: number;
 }

@@ -12,7 +12,9 @@ export interface MessageAssemblerOptions extends MessageCollectorOptions {
 /**
  * `Chunk` → `Message`, object mode on both sides. A Transform around `MessageCollector`: one
  * copy per message that spans chunks (into a shared slab, see slab-allocator.ts), the chunk's own
- * view when it fits in one.
+ * view when it fits in one. With `assembleInPlace` (chunks straight from a `ChunkDecoder` with
+ * `ownsInput`), a message whose chunks lie back to back in one read is assembled inside that read
+ * instead (see message-collector.ts).
  * Anything that is not a Chunk fails with ERR_CHUNK_INVALID_INPUT; chunks ending inside a message
  * fail with ERR_CHUNK_TRUNCATED on end.
  */
@@ -30,6 +32,19 @@ export class MessageAssembler extends Transform {
   /** Bytes held in incomplete messages. */
   get partialBytes(): number {
     return this.collector.partialBytes;
+  }
+
+  /** Whether messages are assembled in place (option `assembleInPlace`, until `stopAssemblingInPlace()`). */
+  get assemblesInPlace(): boolean {
+    return this.collector.assemblesInPlace;
+  }
+
+  /**
+   * Others may hold the chunks written from now on (a stage spliced in before the assembler):
+   * join every message from here on. One way; messages already emitted are never touched again.
+   */
+  stopAssemblingInPlace(): void {
+    this.collector.stopAssemblingInPlace();
   }
 
   /**

@@ -25,6 +25,7 @@ export class StageChain {
   private readonly streams: Array<Readable | Writable | Duplex>;
   private readonly anchorAfter: Map<Boundary, Writable>;
   private readonly onError: (err: Error) => void;
+  private readonly beforeInsert: ((boundary: Boundary) => void) | undefined;
 
   constructor(
     readonly direction: Direction,
@@ -32,8 +33,14 @@ export class StageChain {
     layout: Array<{ stream: Readable | Writable | Duplex; after?: Boundary }>,
     splices: StageSplices | undefined,
     onError: (err: Error) => void,
+    /**
+     * Called by `insert()` once the stage is accepted and before the boundary's link is re-piped,
+     * so the owner can adapt the layers around it first (e.g. stop in-place assembly).
+     */
+    beforeInsert?: (boundary: Boundary) => void,
   ) {
     this.onError = onError;
+    this.beforeInsert = beforeInsert;
     this.anchorAfter = new Map();
     const streams: Array<Readable | Writable | Duplex> = [];
     for (const { stream, after } of layout) {
@@ -78,6 +85,7 @@ export class StageChain {
     if (!downstream) {
       throw new StageError(ErrorCode.STAGE_MODE_MISMATCH, `no ${boundary} boundary on the ${this.direction} side`);
     }
+    this.beforeInsert?.(boundary);
     const index = this.streams.indexOf(downstream);
     if (index > 0) {
       const upstream = this.streams[index - 1] as Readable;
