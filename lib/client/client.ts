@@ -394,14 +394,17 @@ export class Client extends EventEmitter {
     const args: unknown[] = [streamName, options.start ?? -2];
     if (options.duration !== undefined || options.reset !== undefined) args.push(options.duration ?? -1);
     if (options.reset !== undefined) args.push(options.reset);
-    // RTMP 1.0 §7.2.2.1: play carries transaction id 0.
-    conn.send({ kind: 'command', streamId, timestamp: 0, name: 'play', transactionId: 0, commandObject: null, args });
+    // Set Buffer Length goes before play: some servers (ffmpeg -listen) stop reading once play
+    // arrives, and closing with unread bytes makes their kernel reset the connection, dropping the
+    // tail of the stream they had already written.
     conn.send({
       kind: 'userControl',
       streamId: 0,
       timestamp: 0,
       event: { event: 'SetBufferLength', streamId, bufferLength: this.config.bufferLength ?? 3000 },
     });
+    // RTMP 1.0 §7.2.2.1: play carries transaction id 0.
+    conn.send({ kind: 'command', streamId, timestamp: 0, name: 'play', transactionId: 0, commandObject: null, args });
     try {
       await started;
     } catch (err) {
