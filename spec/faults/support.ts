@@ -105,9 +105,7 @@ export async function collected(refs: Array<WeakRef<object>>, rounds = 10): Prom
 export const isMedia = (e: RtmpEvent): e is MediaEvent => e.kind === 'audio' || e.kind === 'video';
 
 /** TCP handles (sockets and listeners) this process holds right now. */
-export function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
-}
+export { tcpHandles } from '../helpers/ffmpeg.js';
 
 /**
  * A publisher and a player of one stream that keep exchanging numbered frames: the "other

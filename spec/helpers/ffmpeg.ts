@@ -3,6 +3,7 @@
  * wait for exits (never sleep), and compare media packet by packet (ffprobe -show_packets for
  * count, sizes, timestamps and flags; framemd5 for a payload hash per packet).
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ProcessResult {
@@ -158,4 +159,22 @@ export async function decodeErrors(file: string): Promise<string[]> {
   const lines = result.stderr.split('\n').filter((l) => l.trim().length > 0);
   if (result.code !== 0) lines.push(`ffmpeg exited with ${result.code}`);
   return lines;
+}
+
+/**
+ * Asserts that `got` holds the same media as `want`, packet by packet: ffprobe's list per stream
+ * (count, sizes, timestamps, flags) and a framemd5 hash per packet.
+ */
+export async function assertSamePackets(got: string, want: string): Promise<void> {
+  const [wantPackets, gotPackets] = await Promise.all([probePackets(want), probePackets(got)]);
+  assert.ok(wantPackets.length > 100, `source has ${wantPackets.length} packets`);
+  assert.deepEqual(packetSummary(gotPackets, 'video'), packetSummary(wantPackets, 'video'));
+  assert.deepEqual(packetSummary(gotPackets, 'audio'), packetSummary(wantPackets, 'audio'));
+  const [wantHash, gotHash] = await Promise.all([framemd5(want), framemd5(got)]);
+  assert.deepEqual(gotHash, wantHash);
+}
+
+/** TCP handles (sockets and listeners) the process holds right now: for leak checks (7h). */
+export function tcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
 }

@@ -7,22 +7,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, ClientState } from '../../lib/client/client.js';
-import { ffmpeg, framemd5, killAll, packetSummary, probePackets, runningProcesses } from '../helpers/ffmpeg.js';
+import { ffmpeg, killAll, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
 import { generateFlv, tempDir } from '../helpers/media.js';
 import { collectMedia, connectWhenListening, freePort, publishFlv, writeTags } from '../helpers/client-media.js';
-
-function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
-}
-
-async function assertSamePackets(got: string, want: string): Promise<void> {
-  const [wantPackets, gotPackets] = await Promise.all([probePackets(want), probePackets(got)]);
-  assert.ok(wantPackets.length > 100, `source has ${wantPackets.length} packets`);
-  assert.deepEqual(packetSummary(gotPackets, 'video'), packetSummary(wantPackets, 'video'));
-  assert.deepEqual(packetSummary(gotPackets, 'audio'), packetSummary(wantPackets, 'audio'));
-  const [wantHash, gotHash] = await Promise.all([framemd5(want), framemd5(got)]);
-  assert.deepEqual(gotHash, wantHash);
-}
 
 describe('interop 7d: our client with ffmpeg -listen as the server', { timeout: 60_000 }, () => {
   let dir: string;

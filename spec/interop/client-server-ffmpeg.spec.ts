@@ -9,22 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../../lib/client/client.js';
 import { Server } from '../../lib/server/index.js';
-import { RTMP_INPUT_PROBE, ffmpeg, framemd5, killAll, packetSummary, probePackets, runningProcesses } from '../helpers/ffmpeg.js';
+import { RTMP_INPUT_PROBE, ffmpeg, killAll, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
 import { generateFlv, tempDir } from '../helpers/media.js';
 import { collectMedia, publishFlv, writeTags } from '../helpers/client-media.js';
-
-function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
-}
-
-async function assertSamePackets(got: string, want: string): Promise<void> {
-  const [wantPackets, gotPackets] = await Promise.all([probePackets(want), probePackets(got)]);
-  assert.ok(wantPackets.length > 100, `source has ${wantPackets.length} packets`);
-  assert.deepEqual(packetSummary(gotPackets, 'video'), packetSummary(wantPackets, 'video'));
-  assert.deepEqual(packetSummary(gotPackets, 'audio'), packetSummary(wantPackets, 'audio'));
-  const [wantHash, gotHash] = await Promise.all([framemd5(want), framemd5(got)]);
-  assert.deepEqual(gotHash, wantHash);
-}
 
 describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }, () => {
   let dir: string;
