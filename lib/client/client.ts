@@ -148,8 +148,18 @@ export function buildConnectObject(target: Pick<RtmpUrl, 'app' | 'tcUrl'>, confi
   return { ...object, ...enhanced, ...config.connectFields };
 }
 
+/** What a request waits for, and the status code that answers it. */
+const ANSWERS = {
+  publish: 'NetStream.Publish.Start',
+  play: 'NetStream.Play.Start',
+  seek: 'NetStream.Seek.Notify',
+  pause: 'NetStream.Pause.Notify',
+  unpause: 'NetStream.Unpause.Notify',
+} as const;
+type StatusRequest = keyof typeof ANSWERS;
+
 interface StatusWaiter {
-  kind: 'publish' | 'play';
+  kind: StatusRequest;
   resolve(info: ReceivedStatus): void;
   reject(err: Error): void;
 }
@@ -433,7 +443,33 @@ export class Client extends EventEmitter {
     return id;
   }
 
-  private waitStatus(streamId: number, kind: 'publish' | 'play', options: CommandOptions): Promise<ReceivedStatus> {
+  /**
+   * Seek the stream being played to `milliseconds` (RTMP 1.0 §7.2.2.7); resolves with the
+   * NetStream.Seek.Notify status. A server seeks a file to the keyframe at or before the target.
+   */
+  seek(milliseconds: number, options: CommandOptions = {}): Promise<ReceivedStatus> {
+    return this.playRequest('seek', [milliseconds], options);
+  }
+
+  /**
+   * Pause (true) or resume (false) the stream being played (RTMP 1.0 §7.2.2.8); `position` is the
+   * playback time in ms the server resumes from. Resolves with Pause.Notify / Unpause.Notify.
+   */
+  pause(paused = true, position = 0, options: CommandOptions = {}): Promise<ReceivedStatus> {
+    return this.playRequest(paused ? 'pause' : 'unpause', [paused, position], options);
+  }
+
+  private async playRequest(kind: 'seek' | 'pause' | 'unpause', args: unknown[], options: CommandOptions): Promise<ReceivedStatus> {
+    const conn = this.requireOpen(kind);
+    const stream = this.playStream;
+    if (!stream) throw new SessionError(ErrorCode.SESSION_STATE, `${kind}() needs a stream being played`);
+    const answered = this.waitStatus(stream.id, kind, options);
+    const name = kind === 'unpause' ? 'pause' : kind;
+    conn.send({ kind: 'command', streamId: stream.id, timestamp: 0, name, transactionId: 0, commandObject: null, args });
+    return answered;
+  }
+
+  private waitStatus(streamId: number, kind: StatusRequest, options: CommandOptions): Promise<ReceivedStatus> {
     const timeout = options.timeout ?? this.config.commandTimeout ?? DEFAULT_TIMEOUT;
     const promise = new Promise<ReceivedStatus>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -652,7 +688,7 @@ export class Client extends EventEmitter {
     if (!waiter) return;
     if (info.level === 'error' || /\.(BadName|Denied|Failed|StreamNotFound|Rejected)$/.test(code)) {
       this.failWaiter(event.streamId, info);
-    } else if ((waiter.kind === 'publish' && code === 'NetStream.Publish.Start') || (waiter.kind === 'play' && code === 'NetStream.Play.Start')) {
+    } else if (code === ANSWERS[waiter.kind]) {
       waiter.resolve(info);
     }
   }
@@ -667,7 +703,8 @@ export class Client extends EventEmitter {
   private failWaiter(streamId: number, info: ReceivedStatus): void {
     const waiter = this.waiterFor(streamId);
     if (!waiter) return;
-    const code = waiter.kind === 'publish' ? ErrorCode.PUBLISH_REJECTED : ErrorCode.PLAY_REJECTED;
+    const code =
+      waiter.kind === 'publish' ? ErrorCode.PUBLISH_REJECTED : waiter.kind === 'play' ? ErrorCode.PLAY_REJECTED : ErrorCode.COMMAND_FAILED;
     const what = [info.code, info.description].filter(Boolean).join(': ');
     waiter.reject(new CommandError(code, `server refused ${waiter.kind}${what ? ` (${what})` : ''}`, info));
   }
