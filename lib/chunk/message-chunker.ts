@@ -64,6 +64,29 @@ export interface SharedMessage extends Message {
 }
 
 /**
+ * A `shared` map for a fan-out message, with a one-entry front: in a fan-out nearly every
+ * connection has the same header state, so the last wire form is matched field by field before a
+ * Map key is built, and the fields a message was last validated with are remembered so the checks
+ * run once per message rather than once per connection. A plain Map works too, just slower.
+ */
+export class SharedWireCache extends Map<string, Buffer> {
+  // Last validated message fields (the validation depends on nothing else).
+  checkedData: Buffer | undefined = undefined;
+  checkedChunkStreamId = -1;
+  checkedMessageStreamId = -1;
+  checkedTimestamp = Number.NaN;
+  checkedType = -1;
+  // Last wire form and the inputs that shaped it.
+  lastWire: Buffer | undefined = undefined;
+  lastChunkSize = -1;
+  lastFirst = -1;
+  lastField = -1;
+  lastExtended = false;
+  lastChunkStreamId = -1;
+  lastMessageStreamId = -1;
+}
+
+/**
  * Like `chunkMessage`, but every chunk also carries `wire`, its bytes in the message's shared
  * serialization for this connection's header state (built on the first miss, reused after).
  */
@@ -119,15 +142,18 @@ export function chunkShared(
 function sharedWire(m: Message, shared: Map<string, Buffer>, state: OutboundChunkState, chunkSize: number): { wire: Buffer; first: 0 | 1 | 2 | 3 } {
   const s = state.stream(m.chunkStreamId);
   const first = advanceChunkStream(s, m.messageStreamId, m.data.length, m.type, m.timestamp >>> 0);
-  const field = s.timestampField;
-  const extended = s.extendedTimestamp;
+  return { wire: wireFor(m, shared, first, s.timestampField, s.extendedTimestamp, chunkSize), first };
+}
+
+/** The bytes of `m` for one header (fmt, timestamp field, extended), from `shared` or built into it. */
+function wireFor(m: Message, shared: Map<string, Buffer>, first: 0 | 1 | 2 | 3, field: number, extended: boolean, chunkSize: number): Buffer {
   const key = `${chunkSize}:${first}:${field}:${extended ? 1 : 0}:${m.messageStreamId}`;
   let wire = shared.get(key);
   if (wire === undefined) {
     wire = serializeWithHeader(m, first, field, extended, chunkSize);
     shared.set(key, wire);
   }
-  return { wire, first };
+  return wire;
 }
 
 /**
@@ -159,6 +185,64 @@ export class MessageChunker extends Transform {
   serializeShared(message: SharedMessage & { shared: Map<string, Buffer> }): Buffer {
     const m = checkOutboundMessage(message);
     return sharedWire(m, message.shared, this.state, this.size).wire;
+  }
+
+  /**
+   * `serializeShared` for a media message given by its fields: with a `SharedWireCache`, the
+   * checks and the key are skipped when they match the last connection's (no per-connection
+   * objects on the common path).
+   */
+  serializeSharedMedia(
+    shared: Map<string, Buffer>,
+    chunkStreamId: number,
+    messageStreamId: number,
+    timestamp: number,
+    type: number,
+    data: Buffer,
+  ): Buffer {
+    if (!(shared instanceof SharedWireCache)) {
+      const message = { chunkStreamId, messageStreamId, timestamp, type, length: data.length, data, shared };
+      return this.serializeShared(message);
+    }
+    if (
+      shared.checkedData !== data ||
+      shared.checkedChunkStreamId !== chunkStreamId ||
+      shared.checkedMessageStreamId !== messageStreamId ||
+      shared.checkedTimestamp !== timestamp ||
+      shared.checkedType !== type
+    ) {
+      checkOutboundMessage({ chunkStreamId, messageStreamId, timestamp, type, length: data.length, data });
+      shared.checkedData = data;
+      shared.checkedChunkStreamId = chunkStreamId;
+      shared.checkedMessageStreamId = messageStreamId;
+      shared.checkedTimestamp = timestamp;
+      shared.checkedType = type;
+    }
+    const s = this.state.stream(chunkStreamId);
+    const first = advanceChunkStream(s, messageStreamId, data.length, type, timestamp >>> 0);
+    const field = s.timestampField;
+    const extended = s.extendedTimestamp;
+    const size = this.size;
+    if (
+      shared.lastWire !== undefined &&
+      shared.lastFirst === first &&
+      shared.lastField === field &&
+      shared.lastExtended === extended &&
+      shared.lastChunkSize === size &&
+      shared.lastChunkStreamId === chunkStreamId &&
+      shared.lastMessageStreamId === messageStreamId
+    ) {
+      return shared.lastWire;
+    }
+    const wire = wireFor({ chunkStreamId, messageStreamId, timestamp, type, length: data.length, data }, shared, first, field, extended, size);
+    shared.lastWire = wire;
+    shared.lastFirst = first;
+    shared.lastField = field;
+    shared.lastExtended = extended;
+    shared.lastChunkSize = size;
+    shared.lastChunkStreamId = chunkStreamId;
+    shared.lastMessageStreamId = messageStreamId;
+    return wire;
   }
 
   override _transform(message: SharedMessage, _encoding: BufferEncoding, callback: TransformCallback): void {

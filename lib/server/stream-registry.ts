@@ -11,6 +11,7 @@ import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
 import { isAudioSequenceHeader } from '../message/audio.js';
 import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
 import { VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/video.js';
+import { SharedWireCache } from '../chunk/message-chunker.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
@@ -145,7 +146,7 @@ export class StreamRegistry {
     if (kind === 'video') stream.hasVideo = true;
     else stream.hasAudio = true;
     stream.lastTimestamp = event.timestamp;
-    const shared = new Map<string, Buffer>();
+    const shared = new SharedWireCache();
     const cache = stream.cache;
     if (this.cacheEnabled && sequenceEnd) cache.endVideoSequence();
     else if (this.cacheEnabled && (sequenceHeader || videoMetadata || keyframe || cache.gop.length > 0)) {

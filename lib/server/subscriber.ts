@@ -15,6 +15,8 @@ import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
 /** What a subscriber writes to: a server connection (or a test double). */
 export interface SubscriberTarget {
   send(event: RtmpEvent): boolean;
+  /** `send` of a media event by its fields, when the target has a cheaper path for them. */
+  sendMedia?(kind: 'audio' | 'video', streamId: number, timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly outboundBacklog: number;
   readonly closed: boolean;
@@ -104,9 +106,13 @@ export class Subscriber {
   }
 
   private write(kind: 'audio' | 'video', timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean {
-    const event: MediaEvent = { kind, streamId: this.streamId, timestamp, payload };
-    if (shared) event.shared = shared;
-    this.target.send(event);
+    const target = this.target;
+    if (target.sendMedia) target.sendMedia(kind, this.streamId, timestamp, payload, shared);
+    else {
+      const event: MediaEvent = { kind, streamId: this.streamId, timestamp, payload };
+      if (shared) event.shared = shared;
+      target.send(event);
+    }
     this.stats.sentMessages++;
     this.stats.sentBytes += payload.length;
     return true;

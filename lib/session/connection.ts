@@ -237,9 +237,25 @@ export class RtmpConnection extends EventEmitter {
     const head = this.outbound?.head as Writable | undefined;
     if (!head || this.ended || head.writableEnded || head.destroyed) return false;
     if ((event.kind === 'audio' || event.kind === 'video') && event.shared && this.outboundIdle()) {
-      return this.sendDirect(event as MediaEvent & { shared: Map<string, Buffer> });
+      return this.sendDirect(event.kind, event.streamId, event.timestamp, event.payload, event.shared, event.chunkStreamId);
     }
     return head.write(event);
+  }
+
+  /**
+   * `send` of a media event given by its fields (what a live fan-out calls per player): a shared
+   * message on an idle pipeline goes to the socket without an event object being built.
+   */
+  sendMedia(kind: 'audio' | 'video', streamId: number, timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean {
+    if (shared !== undefined) {
+      const head = this.outbound?.head as Writable | undefined;
+      if (head && !this.ended && !head.writableEnded && !head.destroyed && this.outboundIdle()) {
+        return this.sendDirect(kind, streamId, timestamp, payload, shared, undefined);
+      }
+    }
+    const event: MediaEvent = { kind, streamId, timestamp, payload };
+    if (shared) event.shared = shared;
+    return this.send(event);
   }
 
   /**
@@ -267,20 +283,25 @@ export class RtmpConnection extends EventEmitter {
     );
   }
 
-  private sendDirect(event: MediaEvent & { shared: Map<string, Buffer> }): boolean {
-    const audio = event.kind === 'audio';
-    const message = {
-      chunkStreamId: event.chunkStreamId ?? (audio ? OutboundChunkStream.Audio : OutboundChunkStream.Video),
-      messageStreamId: event.streamId,
-      timestamp: event.timestamp,
-      type: audio ? MessageType.Audio : MessageType.Video,
-      length: event.payload.length,
-      data: event.payload,
-      shared: event.shared,
-    };
+  private sendDirect(
+    kind: 'audio' | 'video',
+    streamId: number,
+    timestamp: number,
+    payload: Buffer,
+    shared: Map<string, Buffer>,
+    chunkStreamId: number | undefined,
+  ): boolean {
+    const audio = kind === 'audio';
     let wire: Buffer;
     try {
-      wire = this.messageChunker!.serializeShared(message);
+      wire = this.messageChunker!.serializeSharedMedia(
+        shared,
+        chunkStreamId ?? (audio ? OutboundChunkStream.Audio : OutboundChunkStream.Video),
+        streamId,
+        timestamp,
+        audio ? MessageType.Audio : MessageType.Video,
+        payload,
+      );
     } catch (err) {
       this.destroy(asError(err));
       return false;
