@@ -79,3 +79,26 @@ test('a chunk stage that swaps payloads turns the shared bytes off for that chun
   const expected = plainBytes(messages.map((m) => ({ ...m, data: Buffer.alloc(m.data.length, 0xee) })), 4096);
   assert.ok(bytes.equals(expected), 'the swapped payloads went out, not the cached ones');
 });
+
+test('serializeSharedMedia with a SharedWireCache: same bytes as plain serialization for every connection state, checks kept', async () => {
+  const { SharedWireCache } = await import('../../lib/chunk/message-chunker.js');
+  const messages = mediaMessages(120, 11);
+  // Three connections: two in step, one that skipped the first 10 messages (other header state).
+  const chunkers = [new MessageChunker({ chunkSize: 4096 }), new MessageChunker({ chunkSize: 4096 }), new MessageChunker({ chunkSize: 4096 })];
+  const plain = [new OutboundChunkState(), new OutboundChunkState(), new OutboundChunkState()];
+  messages.forEach((m, i) => {
+    const cache = new SharedWireCache();
+    chunkers.forEach((chunker, c) => {
+      if (c === 2 && i < 10) return;
+      const wire = chunker.serializeSharedMedia(cache, m.chunkStreamId, m.messageStreamId, m.timestamp, m.type, m.data);
+      const expected = serializeMessage({ ...m, shared: undefined } as SharedMessage, plain[c]!, 4096);
+      assert.ok(wire.equals(expected), `message ${i}, connection ${c}`);
+    });
+  });
+  const bad = new SharedWireCache();
+  assert.throws(() => chunkers[0]!.serializeSharedMedia(bad, 1, 1, 0, 9, Buffer.alloc(4)), /chunk stream/i, 'csid 1 is refused');
+  // A plain Map still works (the generic path).
+  const m = messages[0]!;
+  const viaMap = new MessageChunker({ chunkSize: 4096 }).serializeSharedMedia(new Map(), m.chunkStreamId, m.messageStreamId, m.timestamp, m.type, m.data);
+  assert.ok(viaMap.equals(serializeMessage({ ...m, shared: undefined } as SharedMessage, new OutboundChunkState(), 4096)));
+});
