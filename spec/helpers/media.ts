@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './ffmpeg.js';
+import { after, before } from 'node:test';
+import { killAll, run, tcpHandles } from './ffmpeg.js';
 
 export interface TestMediaOptions {
   seconds?: number;
@@ -50,4 +51,25 @@ export async function generateFlv(dir: string, name: string, options: TestMediaO
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `rtmp-pipeline-${prefix}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The interop suites' fixture: inside a `describe`, registers before/after hooks that make a temp
+ * folder with a generated 3 s H.264+AAC source FLV (keyframe every 25 frames), note the TCP handle
+ * count for the 7h leak check, and afterwards kill every tracked process and remove the folder.
+ * Read the fields inside tests (they are set by the `before` hook).
+ */
+export function interopMedia(prefix: string): { dir: string; source: string; baselineHandles: number } {
+  const fixture = { dir: '', source: '', baselineHandles: 0 };
+  let remove: () => Promise<void> = async () => {};
+  before(async () => {
+    fixture.baselineHandles = tcpHandles();
+    ({ dir: fixture.dir, remove } = await tempDir(prefix));
+    fixture.source = await generateFlv(fixture.dir, 'source.flv', { seconds: 3, gop: 25 });
+  });
+  after(async () => {
+    await killAll();
+    await remove();
+  });
+  return fixture;
 }

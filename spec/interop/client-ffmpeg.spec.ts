@@ -5,38 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client, ClientState } from '../../lib/client/client.js';
-import { ffmpeg, killAll, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
-import { generateFlv, tempDir } from '../helpers/media.js';
+import { ffmpeg, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
+import { interopMedia } from '../helpers/media.js';
 import { collectMedia, connectWhenListening, freePort, publishFlv, writeTags } from '../helpers/client-media.js';
 
 describe('interop 7d: our client with ffmpeg -listen as the server', { timeout: 60_000 }, () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let source: string;
-  let baselineHandles: number;
-
-  before(async () => {
-    baselineHandles = tcpHandles();
-    ({ dir, remove } = await tempDir('client-ffmpeg'));
-    source = await generateFlv(dir, 'source.flv', { seconds: 3, gop: 25 });
-  });
-  after(async () => {
-    await killAll();
-    await remove();
-  });
+  const media = interopMedia('client-ffmpeg');
 
   it('publishes to `ffmpeg -listen 1 -i`: the recorded file has every packet of the source', async () => {
     const port = await freePort();
-    const out = join(dir, 'recorded.flv');
+    const out = join(media.dir, 'recorded.flv');
     const server = ffmpeg(['-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/x`, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
     const client = new Client();
     try {
       await connectWhenListening(client, `rtmp://127.0.0.1:${port}/live/x`);
       assert.equal(await client.publish(), 1);
       assert.equal(client.state, ClientState.Publishing);
-      await publishFlv(client, source);
+      await publishFlv(client, media.source);
       await client.close();
       assert.equal(client.state, ClientState.Disconnected);
       // ffmpeg reports the end of its input as an I/O error but finalises the file.
@@ -45,16 +32,16 @@ describe('interop 7d: our client with ffmpeg -listen as the server', { timeout: 
       client.destroy();
       await server.kill();
     }
-    await assertSamePackets(out, source);
+    await assertSamePackets(out, media.source);
   });
 
   it('plays from `ffmpeg -i file -f flv -listen 1`: every packet arrives intact, then the read ends', async () => {
     const port = await freePort();
-    const server = ffmpeg(['-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', '-listen', '1', `rtmp://127.0.0.1:${port}/live/x`]);
+    const server = ffmpeg(['-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', '-listen', '1', `rtmp://127.0.0.1:${port}/live/x`]);
     const client = new Client();
     const statuses: string[] = [];
     client.on('status', (info: { code: string }) => statuses.push(info.code));
-    const received = join(dir, 'played.flv');
+    const received = join(media.dir, 'played.flv');
     try {
       await connectWhenListening(client, `rtmp://127.0.0.1:${port}/live/x`);
       assert.equal(await client.play(), 1);
@@ -69,11 +56,11 @@ describe('interop 7d: our client with ffmpeg -listen as the server', { timeout: 
     }
     assert.ok(statuses.includes('NetStream.Play.Start'), statuses.join());
     assert.equal(client.state, ClientState.Disconnected);
-    await assertSamePackets(received, source);
+    await assertSamePackets(received, media.source);
   });
 
   it('7h: no child process or socket is left behind', () => {
     assert.equal(runningProcesses(), 0);
-    assert.ok(tcpHandles() <= baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${baselineHandles})`);
+    assert.ok(tcpHandles() <= media.baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${media.baselineHandles})`);
   });
 });

@@ -6,34 +6,21 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '../../lib/client/client.js';
 import { Server } from '../../lib/server/index.js';
-import { RTMP_INPUT_PROBE, ffmpeg, killAll, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
-import { generateFlv, tempDir } from '../helpers/media.js';
+import { RTMP_INPUT_PROBE, ffmpeg, runningProcesses, assertSamePackets, tcpHandles } from '../helpers/ffmpeg.js';
+import { interopMedia } from '../helpers/media.js';
 import { collectMedia, publishFlv, writeTags } from '../helpers/client-media.js';
 
 describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }, () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let source: string;
-  let baselineHandles: number;
-
-  before(async () => {
-    baselineHandles = tcpHandles();
-    ({ dir, remove } = await tempDir('client-server-ffmpeg'));
-    source = await generateFlv(dir, 'source.flv', { seconds: 3, gop: 25 });
-  });
-  after(async () => {
-    await killAll();
-    await remove();
-  });
+  const media = interopMedia('client-server-ffmpeg');
 
   it('our client publishes, an ffmpeg player (connected first) records every packet', async () => {
     const server = new Server({ addr: '127.0.0.1:0' });
     await server.listen();
     const url = `rtmp://127.0.0.1:${server.address()!.port}/live/ours`;
-    const out = join(dir, 'ffmpeg-played.flv');
+    const out = join(media.dir, 'ffmpeg-played.flv');
     const client = new Client();
     const played = once(server, 'play');
     const player = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
@@ -41,7 +28,7 @@ describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }
       await played;
       await client.connect(url);
       await client.publish();
-      await publishFlv(client, source);
+      await publishFlv(client, media.source);
       const unpublished = once(server, 'unpublish');
       await client.close();
       await unpublished;
@@ -54,14 +41,14 @@ describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }
       await player.kill();
       await server.close();
     }
-    await assertSamePackets(out, source);
+    await assertSamePackets(out, media.source);
   });
 
   it('ffmpeg publishes, our client (playing first) receives every packet', async () => {
     const server = new Server({ addr: '127.0.0.1:0' });
     await server.listen();
     const url = `rtmp://127.0.0.1:${server.address()!.port}/live/theirs`;
-    const received = join(dir, 'client-played.flv');
+    const received = join(media.dir, 'client-played.flv');
     const client = new Client();
     let publisher: ReturnType<typeof ffmpeg> | undefined;
     try {
@@ -71,7 +58,7 @@ describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }
       await played;
       const collected = playing.then(() => collectMedia(client));
       const unpublished = once(server, 'unpublish');
-      publisher = ffmpeg(['-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
+      publisher = ffmpeg(['-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
       const exit = await publisher.exited;
       assert.equal(exit.code, 0, exit.stderr);
       await unpublished;
@@ -83,11 +70,11 @@ describe('interop 7c: our client ⇄ our server ⇄ ffmpeg', { timeout: 60_000 }
       await publisher?.kill();
       await server.close();
     }
-    await assertSamePackets(received, source);
+    await assertSamePackets(received, media.source);
   });
 
   it('7h: no child process or socket is left behind', () => {
     assert.equal(runningProcesses(), 0);
-    assert.ok(tcpHandles() <= baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${baselineHandles})`);
+    assert.ok(tcpHandles() <= media.baselineHandles, `TCP handles: ${tcpHandles()} (baseline ${media.baselineHandles})`);
   });
 });

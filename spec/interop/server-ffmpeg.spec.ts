@@ -5,38 +5,25 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Message } from '../../lib/message/message.js';
 import { Server } from '../../lib/server/index.js';
-import { RTMP_INPUT_PROBE, decodeErrors, assertSamePackets, ffmpeg, killAll, packetSummary, probePackets, probeStreams, runningProcesses, tcpHandles } from '../helpers/ffmpeg.js';
-import { generateFlv, tempDir } from '../helpers/media.js';
+import { RTMP_INPUT_PROBE, decodeErrors, assertSamePackets, ffmpeg, packetSummary, probePackets, probeStreams, runningProcesses, tcpHandles } from '../helpers/ffmpeg.js';
+import { interopMedia } from '../helpers/media.js';
 
 describe('interop: ffmpeg publishes into our server, ffmpeg plays', { timeout: 60_000 }, () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let source: string;
-  let baselineHandles: number;
-
-  before(async () => {
-    baselineHandles = tcpHandles();
-    ({ dir, remove } = await tempDir('server-ffmpeg'));
-    source = await generateFlv(dir, 'source.flv', { seconds: 3, gop: 25 });
-  });
-  after(async () => {
-    await killAll();
-    await remove();
-  });
+  const media = interopMedia('server-ffmpeg');
 
   it('7a: a player connected first receives every packet intact (ffprobe packets and framemd5 identical)', async () => {
     const server = new Server({ addr: '127.0.0.1:0' });
     await server.listen();
     const url = `rtmp://127.0.0.1:${server.address()!.port}/live/relay`;
-    const out = join(dir, 'relay.flv');
+    const out = join(media.dir, 'relay.flv');
     const played = once(server, 'play');
     const player = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
     await played;
     const unpublished = once(server, 'unpublish');
-    const publisher = ffmpeg(['-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
+    const publisher = ffmpeg(['-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
     const published = await publisher.exited;
     assert.equal(published.code, 0, published.stderr);
     await unpublished;
@@ -45,7 +32,7 @@ describe('interop: ffmpeg publishes into our server, ffmpeg plays', { timeout: 6
     const played2 = await player.exited;
     assert.equal(played2.code, 0, played2.stderr);
 
-    await assertSamePackets(out, source);
+    await assertSamePackets(out, media.source);
   });
 
   it('7b: a player that joins mid-stream gets a decodable stream starting at a keyframe', async () => {
@@ -60,8 +47,8 @@ describe('interop: ffmpeg publishes into our server, ffmpeg plays', { timeout: 6
     });
     await server.listen();
     const url = `rtmp://127.0.0.1:${server.address()!.port}/live/late`;
-    const out = join(dir, 'late.flv');
-    const publisher = ffmpeg(['-re', '-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
+    const out = join(media.dir, 'late.flv');
+    const publisher = ffmpeg(['-re', '-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
     await reachedMidStream;
     const played = once(server, 'play');
     const player = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', out]);
@@ -80,7 +67,7 @@ describe('interop: ffmpeg publishes into our server, ffmpeg plays', { timeout: 6
     const packets = await probePackets(out);
     const firstVideo = packets.find((p) => p.codecType === 'video');
     assert.equal(firstVideo?.keyframe, true, 'the first video packet is a keyframe');
-    const sourceVideo = packetSummary(await probePackets(source), 'video').length;
+    const sourceVideo = packetSummary(await probePackets(media.source), 'video').length;
     const gotVideo = packetSummary(packets, 'video').length;
     assert.ok(gotVideo < sourceVideo && gotVideo > 0, `joined mid-stream (${gotVideo} of ${sourceVideo} video packets)`);
     assert.deepEqual(await decodeErrors(out), []);
@@ -88,6 +75,6 @@ describe('interop: ffmpeg publishes into our server, ffmpeg plays', { timeout: 6
 
   it('7h: every process and socket started by these tests is gone', async () => {
     assert.equal(runningProcesses(), 0);
-    assert.equal(tcpHandles(), baselineHandles);
+    assert.equal(tcpHandles(), media.baselineHandles);
   });
 });
