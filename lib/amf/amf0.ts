@@ -4,6 +4,7 @@
  * cycles resolve) and the §3.1 AVM+ switch to AMF3 for the next value. The AMF3 reference tables
  * live as long as the Amf0Reader/Amf0Writer (one message).
  */
+import { oneShotCodec, type AmfCodec } from './one-shot.js';
 import { Amf3Reader, Amf3Writer } from './amf3.js';
 import { ByteSink } from './byte-sink.js';
 import { AmfCursor } from './cursor.js';
@@ -475,16 +476,4 @@ export class Amf0Writer {
 }
 
 /** One-shot AMF0: all values share one reference table (one message body). */
-export const amf0 = {
-  encode(...values: unknown[]): Buffer {
-    const writer = new Amf0Writer();
-    for (const v of values) writer.write(v);
-    return writer.toBuffer();
-  },
-  decode(buf: Buffer, options?: AmfDecodeOptions): unknown[] {
-    const reader = new Amf0Reader(buf, options);
-    const values: unknown[] = [];
-    while (reader.offset < buf.length) values.push(reader.read());
-    return values;
-  },
-};
+export const amf0: AmfCodec = oneShotCodec(() => new Amf0Writer(), (buf, options) => new Amf0Reader(buf, options));

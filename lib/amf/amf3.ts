@@ -3,6 +3,7 @@
  * traits reference tables of §2.2 on both sides. The writer mirrors the reader's table order
  * exactly: every value the reader would add to a table, the writer adds at the same moment.
  */
+import { oneShotCodec, type AmfCodec } from './one-shot.js';
 import { ByteSink } from './byte-sink.js';
 import { AmfCursor } from './cursor.js';
 import { amfError, guardUserCode } from './error.js';
@@ -719,16 +720,4 @@ export class Amf3Writer {
 }
 
 /** One-shot AMF3: all values share one set of reference tables. */
-export const amf3 = {
-  encode(...values: unknown[]): Buffer {
-    const writer = new Amf3Writer();
-    for (const v of values) writer.writeValue(v);
-    return writer.toBuffer();
-  },
-  decode(buf: Buffer, options?: AmfDecodeOptions): unknown[] {
-    const reader = new Amf3Reader(buf, options);
-    const values: unknown[] = [];
-    while (reader.offset < buf.length) values.push(reader.readValue());
-    return values;
-  },
-};
+export const amf3: AmfCodec = oneShotCodec(() => new Amf3Writer(), (buf, options) => new Amf3Reader(buf, options));

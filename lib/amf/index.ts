@@ -30,3 +30,4 @@ export {
   type AmfEncodeOptions,
   type AmfTraits,
 } from './types.js';
+export type { AmfCodec } from './one-shot.js';
