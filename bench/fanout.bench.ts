@@ -24,19 +24,20 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '../lib/client/client.js';
 import { ChildServer } from './support/child-server.js';
-import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
 import {
   Tracker,
   mediaMix,
   publishAll,
   rawPlayer,
   rawPublisher,
+  leanRtmpPlayer,
   rtmpPlayer,
   rtmpPublisher,
   type MediaItem,
   type Pacing,
 } from './support/fanout-load.js';
-import { deadline, mapLimit, mib, percentile, table } from './support/proc.js';
+import { deadline, mapLimit, mib, percentile, table, threadCpu, threadCpuDelta } from './support/proc.js';
 
 const VIDEO_BITRATE = 20_000_000;
 const WINDOW = 2 * 1024 * 1024;
@@ -47,6 +48,17 @@ const SECONDS: Record<number, number> = { 1: 60, 10: 20, 100: 4, 1000: 1 };
 const RUN_DEADLINE = 180_000;
 const REPEAT = Number(process.env.FANOUT_REPEAT ?? 3);
 const STREAM = 'bench';
+/**
+ * Players: by default the light RTMP player (bench/support/lean-player.ts), which costs the load
+ * process about what the baseline's frame reader does, so both servers share the machine with a
+ * similar load; FANOUT_PLAYERS=client uses our full Client instead.
+ */
+const LEAN_PLAYERS = process.env.FANOUT_PLAYERS !== 'client';
+/** Unmeasured warm-up before each measured run (see `warmUp`); FANOUT_WARMUP=0 measures a cold server. */
+const WARMUP_SECONDS = Number(process.env.FANOUT_WARMUP ?? 2);
+const WARMUP_PLAYERS = 10;
+/** FANOUT_THREADS=1: print the server's CPU per thread over each measured run. */
+const THREADS = process.env.FANOUT_THREADS === '1';
 
 interface RunResult {
   wallSeconds: number;
@@ -58,6 +70,74 @@ interface RunResult {
   missing: number;
   dropped: number;
   latencies: number[];
+  /** The measured phase on the monotonic clock (to cut a CPU profile to it). */
+  window: ProfileWindow;
+}
+
+/** Players connected to `server` for `tracker`; their closers go to `clients` / `sockets`. */
+async function connectPlayers(
+  mode: 'rtmp' | 'raw',
+  server: ChildServer,
+  count: number,
+  tracker: Tracker,
+  clients: Client[],
+  sockets: Array<{ destroy(): void }>,
+): Promise<void> {
+  const url = `rtmp://127.0.0.1:${server.port}/live`;
+  await deadline(
+    mapLimit(Array.from({ length: count }), 50, async () => {
+      if (mode === 'rtmp' && LEAN_PLAYERS) sockets.push((await leanRtmpPlayer(server.port, STREAM, tracker)).socket);
+      else if (mode === 'rtmp') clients.push((await rtmpPlayer(url, STREAM, tracker)).client);
+      else sockets.push((await rawPlayer(server.port, tracker)).socket);
+    }),
+    60_000,
+    `connecting ${count} players`,
+  );
+}
+
+/** Waits until the server counts `count` players (every one registered, or every one gone). */
+async function playersRegistered(server: ChildServer, count: number): Promise<void> {
+  for (let i = 0; (await server.request('stats')).players !== count; i++) {
+    if (i > 500) throw new Error(`the server never counted ${count} players`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function connectPublisher(mode: 'rtmp' | 'raw', server: ChildServer, clients: Client[], sockets: Array<{ destroy(): void }>) {
+  if (mode === 'rtmp') {
+    const publisher = await rtmpPublisher(`rtmp://127.0.0.1:${server.port}/live`, STREAM);
+    clients.push(publisher.client);
+    return publisher.send;
+  }
+  const publisher = await rawPublisher(server.port);
+  sockets.push(publisher.socket);
+  return publisher.send;
+}
+
+/**
+ * The same warm-up for both servers, unmeasured: WARMUP_SECONDS of the media to WARMUP_PLAYERS
+ * players, then everything closed. A relay runs for hours; what the measured run should see is
+ * its steady state, not the first minutes of a fresh process (JIT compilation of the media path,
+ * heap growth), which would otherwise weigh on a few seconds of media.
+ */
+async function warmUp(mode: 'rtmp' | 'raw', server: ChildServer, pacing: Pacing): Promise<void> {
+  const tracker = new Tracker(mediaMix(WARMUP_SECONDS, VIDEO_BITRATE), WARMUP_PLAYERS, false);
+  const clients: Client[] = [];
+  const sockets: Array<{ destroy(): void }> = [];
+  try {
+    await connectPlayers(mode, server, WARMUP_PLAYERS, tracker, clients, sockets);
+    await playersRegistered(server, WARMUP_PLAYERS);
+    const send = await connectPublisher(mode, server, clients, sockets);
+    await deadline(publishAll(tracker, pacing, send).then(() => tracker.done), RUN_DEADLINE, `${mode} warm-up`);
+  } finally {
+    for (const c of clients) c.destroy();
+    for (const s of sockets) s.destroy();
+  }
+  // Gone from the server, publisher included (its name is free again).
+  for (let i = 0; (await server.request('stats')).connections !== 0; i++) {
+    if (i > 500) throw new Error('the warm-up connections never closed');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pacing: Pacing, options: { latency?: boolean; cpuProfDir?: string } = {}): Promise<RunResult> {
@@ -66,31 +146,14 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
   const clients: Client[] = [];
   const sockets: Array<{ destroy(): void }> = [];
   try {
-    const url = `rtmp://127.0.0.1:${server.port}/live`;
-    await deadline(
-      mapLimit(Array.from({ length: players }), 50, async () => {
-        if (mode === 'rtmp') clients.push((await rtmpPlayer(url, STREAM, tracker)).client);
-        else sockets.push((await rawPlayer(server.port, tracker)).socket);
-      }),
-      60_000,
-      `connecting ${players} players`,
-    );
+    if (WARMUP_SECONDS > 0) await warmUp(mode, server, pacing);
+    await connectPlayers(mode, server, players, tracker, clients, sockets);
     // Every player must be registered before the first message goes out.
-    for (let i = 0; (await server.request('stats')).players !== players; i++) {
-      if (i > 200) throw new Error('players did not all register');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    let send: (item: MediaItem, seq: number) => Promise<void> | void;
-    if (mode === 'rtmp') {
-      const publisher = await rtmpPublisher(url, STREAM);
-      clients.push(publisher.client);
-      send = publisher.send;
-    } else {
-      const publisher = await rawPublisher(server.port);
-      sockets.push(publisher.socket);
-      send = publisher.send;
-    }
+    await playersRegistered(server, players);
+    const send = await connectPublisher(mode, server, clients, sockets);
+    const from = monotonicMicros();
     const before = server.sample();
+    const threadsBefore = THREADS ? threadCpu(server.pid) : undefined;
     const t0 = performance.now();
     await deadline(
       publishAll(tracker, pacing, send).then(() => tracker.done),
@@ -99,6 +162,8 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     const after = server.sample();
+    const to = monotonicMicros();
+    if (threadsBefore) console.log(`    ${mode} N=${players} threads: ${threadCpuDelta(threadsBefore, threadCpu(server.pid))}; minor faults ${after.minorFaults - before.minorFaults}`);
     const stats = await server.request('stats');
     let deliveredBytes = 0;
     let missing = 0;
@@ -116,6 +181,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
       missing,
       dropped: stats.dropped as number,
       latencies: (tracker.latencies ?? []).sort((a, b) => a - b),
+      window: { from, to },
     };
   } finally {
     for (const c of clients) c.destroy();
@@ -232,16 +298,19 @@ async function main(): Promise<void> {
   }
 
   if (process.env.FANOUT_PROFILE) {
-    const dir = mkdtempSync(join(tmpdir(), 'fanout-prof-'));
-    try {
-      await run('rtmp', 100, mediaMix(4 * SCALE, VIDEO_BITRATE), { kind: 'window', bytes: WINDOW }, { cpuProfDir: dir });
-      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error('no .cpuprofile written');
-      console.log();
-      console.log('server CPU profile at N=100 (self time):');
-      console.log(formatProfile(summarizeProfile(join(dir, file), 25), 25));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    // Both servers, the same media: what ours spends beyond the baseline's socket writes.
+    for (const mode of ['rtmp', 'raw'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'fanout-prof-'));
+      try {
+        const measured = await run(mode, 100, mediaMix(4 * SCALE, VIDEO_BITRATE), { kind: 'window', bytes: WINDOW }, { cpuProfDir: dir });
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error('no .cpuprofile written');
+        console.log();
+        console.log(`${mode === 'rtmp' ? 'our server' : 'baseline'}: CPU profile at N=100 (self time, measured phase only; CPU ${fmt(measured.cpuSeconds)} s):`);
+        console.log(formatProfile(summarizeProfile(join(dir, file), 25, measured.window), mode === 'rtmp' ? 25 : 8));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   }
 }

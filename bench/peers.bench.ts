@@ -32,6 +32,7 @@ import { Client } from '../lib/client/client.js';
 import type { DataEvent, MediaEvent } from '../lib/command/events.js';
 import { FlvDemuxer } from '../lib/flv/flv-demuxer.js';
 import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import { leanPlayer } from './support/lean-player.js';
 import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
 import { deadline, mapLimit, mib, table } from './support/proc.js';
 
@@ -42,6 +43,12 @@ const RUN_DEADLINE = 180_000;
 /** After the publisher is done, a player that has received nothing for this long is finished. */
 const QUIET_MS = 3000;
 const STREAM = 'bench';
+/**
+ * Players: the light RTMP player (bench/support/lean-player.ts: full chunk parsing, no pipeline),
+ * the same for every server, so the load process takes as little of the shared CPU as it can;
+ * PEERS_PLAYERS=client uses our full Client instead.
+ */
+const LEAN_PLAYERS = process.env.PEERS_PLAYERS !== 'client';
 
 type SourceEvent = MediaEvent | DataEvent;
 
@@ -112,6 +119,9 @@ interface Result {
   n: number;
   wall: number;
   cpu: number;
+  /** The user-space and kernel parts of `cpu`. */
+  userCpu: number;
+  sysCpu: number;
   peakRss: number;
   minBytes: number;
   avgBytes: number;
@@ -124,16 +134,29 @@ interface Result {
 async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: { audio: number[]; video: number[] }, cpuProfDir?: string): Promise<Result> {
   const server: RunningPeer = await kind.start({ cpuProfDir });
   const clients: Client[] = [];
+  const sockets: Array<{ destroy(): void }> = [];
   const records: PlayerRecord[] = [];
   try {
     const url = `rtmp://127.0.0.1:${server.port}/live`;
     await deadline(
       mapLimit(Array.from({ length: n }), 25, async () => {
+        const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false };
+        const onMedia = (payload: Buffer, kind: 'audio' | 'video'): void => {
+          (kind === 'audio' ? rec.audio : rec.video).push(payload.length);
+          rec.bytes += payload.length;
+          rec.lastAt = performance.now();
+        };
+        if (LEAN_PLAYERS) {
+          const player = await leanPlayer(server.port, 'live', STREAM, onMedia);
+          sockets.push(player.socket);
+          records.push(rec);
+          void player.closed.then(() => (rec.ended = true));
+          return;
+        }
         const client = new Client({ readTimeout: 0, writeTimeout: 0, connectTimeout: 20_000, commandTimeout: 20_000 });
         clients.push(client);
         await client.connect(url);
         await client.play(STREAM);
-        const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false };
         records.push(rec);
         void (async () => {
           try {
@@ -141,11 +164,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
               const e = await client.readEvent();
               if (!e) break;
               // Whatever message stream the server uses for media (nginx-rtmp and nms pick their own).
-              if (e.kind === 'audio' || e.kind === 'video') {
-                (e.kind === 'audio' ? rec.audio : rec.video).push(e.payload.length);
-                rec.bytes += e.payload.length;
-                rec.lastAt = performance.now();
-              }
+              if (e.kind === 'audio' || e.kind === 'video') onMedia(e.payload, e.kind);
             }
           } catch {
             // connection reset at the end
@@ -200,6 +219,8 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
       n,
       wall,
       cpu: after.cpuSeconds - before.cpuSeconds,
+      userCpu: after.userSeconds - before.userSeconds,
+      sysCpu: after.systemSeconds - before.systemSeconds,
       peakRss: after.peakRssBytes,
       minBytes: Math.min(...bytes),
       avgBytes: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
@@ -210,6 +231,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     };
   } finally {
     for (const c of clients) c.destroy();
+    for (const s of sockets) s.destroy();
     await server.stop();
   }
 }
@@ -239,22 +261,22 @@ async function main(): Promise<void> {
       try {
         const r = await runOne(k, n, events, source);
         results.push(r);
-        console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s`);
+        console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)})`);
       } catch (err) {
         console.log(`  ${k.name} N=${n}: FAILED: ${(err as Error).message}`);
-        results.push({ server: k.name, n, wall: NaN, cpu: NaN, peakRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
+        results.push({ server: k.name, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
       }
     }
   }
   console.log();
   console.log(
     table(
-      ['server', 'N', 'wall s', 'server CPU s', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
+      ['server', 'N', 'wall s', 'server CPU s (user + sys)', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
       results.map((r) => [
         r.server,
         r.n,
         r.wall.toFixed(2),
-        r.cpu.toFixed(2),
+        `${r.cpu.toFixed(2)} (${r.userCpu.toFixed(2)} + ${r.sysCpu.toFixed(2)})`,
         mib(r.peakRss),
         `${mib(r.minBytes)} / ${mib(r.avgBytes)}`,
         `${r.completePlayers}/${r.n}`,

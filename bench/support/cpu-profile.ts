@@ -11,6 +11,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** Microseconds on the monotonic clock (the one `process.hrtime` reads, shared by processes). */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -29,7 +31,19 @@ export interface ProfileSummary {
   files: ProfileRow[];
 }
 
-export function summarizeProfile(file: string, top = 20): ProfileSummary {
+/** A span of the monotonic clock in microseconds (`monotonicMicros()` in any process). */
+export interface ProfileWindow {
+  from: number;
+  to: number;
+}
+
+/** Now on the clock V8 stamps profile samples with, in microseconds. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** With `window`, only the samples taken inside it count (e.g. the measured phase of a bench). */
+export function summarizeProfile(file: string, top = 20, window?: ProfileWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byId.set(node.id, node);
@@ -37,9 +51,12 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
   const perFile = new Map<string, number>();
   let busy = 0;
   let idle = 0;
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
     // timeDeltas[i] is the time since the previous sample: it belongs to sample i-1.
     const us = profile.timeDeltas[i + 1] ?? 0;
+    if (window && (at < window.from || at > window.to)) continue;
     const frame = byId.get(profile.samples[i]!)!.callFrame;
     if (frame.functionName === '(idle)') {
       idle += us;

@@ -12,6 +12,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from '../../lib/client/client.js';
+import { leanPlayer } from './lean-player.js';
 
 export interface MediaItem {
   video: boolean;
@@ -198,6 +199,15 @@ export async function rtmpPlayer(url: string, stream: string, tracker: Tracker):
     tracker.ended(p);
   })();
   return { client, reading };
+}
+
+/** `rtmpPlayer` with the light player (bench/support/lean-player.ts): same checks, a fraction of the CPU. */
+export async function leanRtmpPlayer(port: number, stream: string, tracker: Tracker): Promise<{ socket: net.Socket; reading: Promise<void> }> {
+  let p: PlayerState | undefined;
+  const player = await leanPlayer(port, 'live', stream, (payload) => tracker.receive(p!, payload));
+  p = tracker.addPlayer();
+  const reading = player.closed.then(() => tracker.ended(p!));
+  return { socket: player.socket, reading };
 }
 
 export async function rtmpPublisher(url: string, stream: string): Promise<{ client: Client; send(item: MediaItem, seq: number): Promise<void> }> {

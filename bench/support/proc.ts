@@ -15,13 +15,15 @@ export interface ProcSample {
   userSeconds: number;
   /** The stime part (kernel: socket writes, page faults...). */
   systemSeconds: number;
+  /** Minor page faults (first touches of fresh memory: paid in kernel time). */
+  minorFaults: number;
   /** Sum of VmHWM (peak resident set) over the tree, bytes. */
   peakRssBytes: number;
   /** Sum of VmRSS now, bytes. */
   rssBytes: number;
 }
 
-function statOf(pid: number): { cpu: number; user: number; system: number; ppid: number } | undefined {
+function statOf(pid: number): { cpu: number; user: number; system: number; ppid: number; minorFaults: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces: fields after its closing parenthesis are fixed.
@@ -29,7 +31,8 @@ function statOf(pid: number): { cpu: number; user: number; system: number; ppid:
     // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
     const user = Number(fields[11]) / CLOCK_TICKS;
     const system = Number(fields[12]) / CLOCK_TICKS;
-    return { ppid: Number(fields[1]), cpu: user + system, user, system };
+    // minflt is field 10.
+    return { ppid: Number(fields[1]), cpu: user + system, user, system, minorFaults: Number(fields[7]) };
   } catch {
     return undefined;
   }
@@ -73,15 +76,17 @@ export function sampleProcess(pid: number, tree = false): ProcSample {
   let systemSeconds = 0;
   let peakRssBytes = 0;
   let rssBytes = 0;
+  let minorFaults = 0;
   for (const p of pids) {
     const stat = statOf(p);
     cpuSeconds += stat?.cpu ?? 0;
     userSeconds += stat?.user ?? 0;
     systemSeconds += stat?.system ?? 0;
+    minorFaults += stat?.minorFaults ?? 0;
     peakRssBytes += statusKb(p, 'VmHWM');
     rssBytes += statusKb(p, 'VmRSS');
   }
-  return { cpuSeconds, userSeconds, systemSeconds, peakRssBytes, rssBytes };
+  return { cpuSeconds, userSeconds, systemSeconds, minorFaults, peakRssBytes, rssBytes };
 }
 
 // --- children that never outlive the bench ----------------------------------------------------------
@@ -187,4 +192,40 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
+}
+
+/**
+ * CPU seconds per thread name of `pid` (/proc/<pid>/task/<tid>/stat; threads of one name summed):
+ * shows what runs beside the main thread (V8 compiler and GC helpers, libuv pool).
+ */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#').trim();
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      out.set(name, (out.get(name) ?? 0) + cpu);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** `after - before` of two `threadCpu` samples, as "name s" pairs, busiest first. */
+export function threadCpuDelta(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const)
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+    .join(', ');
 }

@@ -12,10 +12,16 @@ const MAX_CARVED = SLAB_SIZE / 4;
 
 let slab = Buffer.allocUnsafeSlow(0);
 let offset = 0;
+/** Memory of messages too large to carve: each belongs to one message and to nothing else. */
+const ownMemory = new WeakSet<ArrayBufferLike>();
 
 /** An uninitialised buffer of `length` bytes, carved from the current slab when it is small enough. */
 export function allocateMessageBuffer(length: number): Buffer {
-  if (length > MAX_CARVED) return Buffer.allocUnsafe(length);
+  if (length > MAX_CARVED) {
+    const own = Buffer.allocUnsafeSlow(length);
+    ownMemory.add(own.buffer);
+    return own;
+  }
   if (slab.length - offset < length) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
     offset = 0;
@@ -23,4 +29,13 @@ export function allocateMessageBuffer(length: number): Buffer {
   const out = slab.subarray(offset, offset + length);
   offset = (offset + length + 7) & ~7; // keep views 8-byte aligned
   return out;
+}
+
+/**
+ * True when `data` is a whole message buffer of its own from `allocateMessageBuffer` (a large
+ * message joined from its chunks): holding it keeps nothing else alive, so a cache may keep it
+ * as it is instead of copying it (views of socket reads and slab pieces must be copied).
+ */
+export function ownsItsMemory(data: Buffer): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && ownMemory.has(data.buffer);
 }

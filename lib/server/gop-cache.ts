@@ -2,7 +2,9 @@
  * What a late joiner needs to decode at once: the metadata, the audio and video decoder
  * configurations (AAC AudioSpecificConfig, AVC/HEVC record, Enhanced RTMP SequenceStart) and every
  * media message since the last keyframe. Payloads are copies (`Buffer.from`), never views of a
- * socket read: a view would keep its whole read buffer alive for as long as the GOP lasts.
+ * socket read: a view would keep its whole read buffer alive for as long as the GOP lasts. The
+ * exception is a large message joined from its chunks into memory of its own (`ownsItsMemory`):
+ * it keeps nothing else alive, so it is held as it is.
  *
  * Bounded by bytes and message count: when a GOP outgrows either, its frames are dropped and late
  * joiners start at the next keyframe instead (the headers stay).

@@ -12,6 +12,7 @@ import { isAudioSequenceHeader } from '../message/audio.js';
 import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
 import { VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/video.js';
 import { SharedWireCache } from '../chunk/message-chunker.js';
+import { ownsItsMemory } from '../chunk/slab-allocator.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
@@ -150,8 +151,9 @@ export class StreamRegistry {
     const cache = stream.cache;
     if (this.cacheEnabled && sequenceEnd) cache.endVideoSequence();
     else if (this.cacheEnabled && (sequenceHeader || videoMetadata || keyframe || cache.gop.length > 0)) {
-      // One copy, used by the cache and by every player: the socket read it came in can go.
-      payload = Buffer.from(payload);
+      // One copy, used by the cache and by every player: the socket read it came in can go. A large
+      // message joined from its chunks already has memory of its own (nothing else to keep alive).
+      if (!ownsItsMemory(payload)) payload = Buffer.from(payload);
       const entry: CachedMedia = { kind, timestamp: event.timestamp, payload, shared };
       if (sequenceHeader) cache.setHeader(entry);
       else if (videoMetadata) cache.setVideoMetadata(entry);
