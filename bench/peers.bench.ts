@@ -5,10 +5,12 @@
  *   node --import tsx bench/peers.bench.ts
  *   PEERS_N=100 PEERS_SERVERS=rtmp-pipeline,nginx-rtmp node --import tsx bench/peers.bench.ts
  *   PEERS_PROFILE=1 node --import tsx bench/peers.bench.ts     # + --cpu-prof of our server at N=100
+ *   PEERS_REPEAT=5 ...                                          # runs per server and N (median; default 3)
  *
  * Installs the peers if missing, outside the project (bench/support/peers.ts). Workload: a ~20 Mbps
  * H.264 + AAC FLV made by ffmpeg (testsrc2 1280x720, CBR 20M, 10 s; cached in the temp folder),
- * N players (our Client, the same code for every server) connected and playing before the
+ * N players (a light RTMP player that parses every chunk, bench/support/lean-player.ts; the same
+ * code for every server) connected and playing before the
  * publisher (our Client) connects and pushes every tag as fast as backpressure allows. Per server
  * and N: wall time (publish start → last player done), server CPU seconds (utime+stime from /proc
  * over that span, nginx master + worker), peak RSS (VmHWM), bytes each player received, and
@@ -31,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '../lib/client/client.js';
 import type { DataEvent, MediaEvent } from '../lib/command/events.js';
 import { FlvDemuxer } from '../lib/flv/flv-demuxer.js';
-import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
 import { leanPlayer } from './support/lean-player.js';
 import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
 import { deadline, mapLimit, mib, table } from './support/proc.js';
@@ -39,6 +41,8 @@ import { deadline, mapLimit, mib, table } from './support/proc.js';
 const COUNTS = (process.env.PEERS_N ?? '1,10,100').split(',').map(Number);
 const SERVERS = (process.env.PEERS_SERVERS ?? 'rtmp-pipeline,rtmp-pipeline/64MiB,node-media-server,nginx-rtmp').split(',');
 const SECONDS = Number(process.env.PEERS_SECONDS ?? 10);
+/** Runs per server and N (median reported: single runs on a shared 2-core machine vary ±40 %). */
+const REPEAT = Number(process.env.PEERS_REPEAT ?? 3);
 const RUN_DEADLINE = 180_000;
 /** After the publisher is done, a player that has received nothing for this long is finished. */
 const QUIET_MS = 3000;
@@ -123,6 +127,10 @@ interface Result {
   userCpu: number;
   sysCpu: number;
   peakRss: number;
+  /** RSS with the N players connected, before any media (the server's fixed cost). */
+  readyRss: number;
+  /** The measured span on the monotonic clock (to cut a CPU profile to it). */
+  window?: ProfileWindow;
   minBytes: number;
   avgBytes: number;
   completePlayers: number;
@@ -180,6 +188,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     await publisher.connect(url);
     await publisher.publish(STREAM);
     const before = server.sample();
+    const from = monotonicMicros();
     const t0 = performance.now();
     for (const e of events) await publisher.sendOnPublishStream(e);
     const total = source.audio.length + source.video.length;
@@ -203,6 +212,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     const lastPacket = Math.max(publishedAt, ...records.map((r) => r.lastAt));
     const wall = (lastPacket - t0) / 1000;
     const after = server.sample();
+    const to = monotonicMicros();
     let completePlayers = 0;
     let missing = 0;
     let extra = 0;
@@ -222,6 +232,8 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
       userCpu: after.userSeconds - before.userSeconds,
       sysCpu: after.systemSeconds - before.systemSeconds,
       peakRss: after.peakRssBytes,
+      readyRss: before.rssBytes,
+      window: { from, to },
       minBytes: Math.min(...bytes),
       avgBytes: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
       completePlayers,
@@ -234,6 +246,19 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     for (const s of sockets) s.destroy();
     await server.stop();
   }
+}
+
+/**
+ * The run with the median CPU seconds, with the median peak RSS, and the worst delivery of all
+ * runs (a packet lost in any run counts).
+ */
+function medianRun(runs: Result[]): Result {
+  const byCpu = [...runs].sort((a, b) => a.cpu - b.cpu);
+  const mid = byCpu[(byCpu.length - 1) >> 1]!;
+  const rss = runs.map((r) => r.peakRss).sort((a, b) => a - b);
+  const worst = [...runs].sort((a, b) => a.completePlayers - b.completePlayers)[0]!;
+  const ready = runs.map((r) => r.readyRss).sort((a, b) => a - b);
+  return { ...mid, peakRss: rss[(rss.length - 1) >> 1]!, readyRss: ready[(ready.length - 1) >> 1]!, completePlayers: worst.completePlayers, missing: worst.missing, extra: worst.extra, minBytes: worst.minBytes };
 }
 
 async function main(): Promise<void> {
@@ -255,28 +280,43 @@ async function main(): Promise<void> {
   console.log(
     `source: ${file}: ${source.video.length} video + ${source.audio.length} audio packets, ${mib(sourceBytes)} MiB (${((sourceBytes * 8) / SECONDS / 1e6).toFixed(1)} Mbps over ${SECONDS} s); node ${process.version}`,
   );
+  // The floor under any Node server's RSS, for reading the RSS goal.
+  const bare = spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 300)'], { encoding: 'utf8' });
+  console.log(`a bare Node process (node -e, idle): RSS ${mib(Number(bare.stdout))} MiB`);
   const results: Result[] = [];
   for (const n of COUNTS) {
-    for (const k of available) {
-      try {
-        const r = await runOne(k, n, events, source);
-        results.push(r);
-        console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)})`);
-      } catch (err) {
-        console.log(`  ${k.name} N=${n}: FAILED: ${(err as Error).message}`);
-        results.push({ server: k.name, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
+    // Rounds alternate the servers (a slow spell of the machine hits all of them); medians reported.
+    const runs = new Map<string, Result[]>(available.map((k) => [k.name, []]));
+    for (let round = 0; round < REPEAT; round++) {
+      for (const k of available) {
+        try {
+          const r = await runOne(k, n, events, source);
+          runs.get(k.name)!.push(r);
+          console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB`);
+        } catch (err) {
+          console.log(`  ${k.name} N=${n}: FAILED: ${(err as Error).message}`);
+        }
       }
+    }
+    for (const k of available) {
+      const done = runs.get(k.name)!;
+      if (done.length === 0) {
+        results.push({ server: k.name, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
+        continue;
+      }
+      results.push(medianRun(done));
     }
   }
   console.log();
   console.log(
     table(
-      ['server', 'N', 'wall s', 'server CPU s (user + sys)', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
+      ['server', 'N', 'wall s', 'server CPU s (user + sys)', 'RSS before media MiB', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
       results.map((r) => [
         r.server,
         r.n,
         r.wall.toFixed(2),
         `${r.cpu.toFixed(2)} (${r.userCpu.toFixed(2)} + ${r.sysCpu.toFixed(2)})`,
+        mib(r.readyRss),
         mib(r.peakRss),
         `${mib(r.minBytes)} / ${mib(r.avgBytes)}`,
         `${r.completePlayers}/${r.n}`,
@@ -308,12 +348,12 @@ async function main(): Promise<void> {
   if (process.env.PEERS_PROFILE) {
     const dir = mkdtempSync(join(tmpdir(), 'peers-prof-'));
     try {
-      await runOne(ours, 100, events, source, dir);
+      const measured = await runOne(ours, 100, events, source, dir);
       const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       if (!prof) throw new Error('no .cpuprofile written');
       console.log();
-      console.log('our server, CPU profile at N=100 (self time, whole process life):');
-      console.log(formatProfile(summarizeProfile(join(dir, prof), 25), 25));
+      console.log('our server, CPU profile at N=100 (self time, publishing phase only):');
+      console.log(formatProfile(summarizeProfile(join(dir, prof), 25, measured.window), 25));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -29,14 +29,19 @@ export class ChunkStreamWriterState {
 
 /** Header state of every chunk stream of one outgoing direction. */
 export class OutboundChunkState {
-  readonly streams = new Map<number, ChunkStreamWriterState>();
+  /** Chunk streams 0..63 (all a server or client of ours uses) by id: looked up per message and player. */
+  private readonly lowStreams: (ChunkStreamWriterState | undefined)[] = new Array<ChunkStreamWriterState | undefined>(64).fill(undefined);
+  /** Chunk streams 64..65599. */
+  private readonly highStreams = new Map<number, ChunkStreamWriterState>();
 
   /** The state of one chunk stream, created on first use. */
   stream(chunkStreamId: number): ChunkStreamWriterState {
-    let s = this.streams.get(chunkStreamId);
+    const low = (chunkStreamId & 63) === chunkStreamId;
+    let s = low ? this.lowStreams[chunkStreamId] : this.highStreams.get(chunkStreamId);
     if (s === undefined) {
       s = new ChunkStreamWriterState();
-      this.streams.set(chunkStreamId, s);
+      if (low) this.lowStreams[chunkStreamId] = s;
+      else this.highStreams.set(chunkStreamId, s);
     }
     return s;
   }
