@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/fanout.bench.ts
  *   FANOUT_N=100 FANOUT_SCALE=2 node --import tsx bench/fanout.bench.ts   # one N, twice the media
- *   FANOUT_PROFILE=1 node --import tsx bench/fanout.bench.ts              # + --cpu-prof of the server at N=100
+ *   FANOUT_PROFILE=1 node --import tsx bench/fanout.bench.ts              # + --cpu-prof of both servers at N=100 (FANOUT_PROFILE_N)
  *   FANOUT_REPEAT=5 ...                                                    # runs per N (median CPU; default 3, N=1000 once)
  *
  * The server runs in a child process (CPU seconds = utime+stime from /proc/<pid>/stat over the
@@ -56,7 +56,9 @@ const STREAM = 'bench';
 const LEAN_PLAYERS = process.env.FANOUT_PLAYERS !== 'client';
 /** Unmeasured warm-up before each measured run (see `warmUp`); FANOUT_WARMUP=0 measures a cold server. */
 const WARMUP_SECONDS = Number(process.env.FANOUT_WARMUP ?? 2);
-const WARMUP_PLAYERS = 10;
+const WARMUP_PLAYERS = Number(process.env.FANOUT_WARMUP_PLAYERS ?? 10);
+/** FANOUT_PROFILE=1: --cpu-prof of both servers at N=FANOUT_PROFILE_N (default 100). */
+const PROFILE_N = Number(process.env.FANOUT_PROFILE_N ?? 100);
 /** FANOUT_THREADS=1: print the server's CPU per thread over each measured run. */
 const THREADS = process.env.FANOUT_THREADS === '1';
 
@@ -154,6 +156,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     const from = monotonicMicros();
     const before = server.sample();
     const threadsBefore = THREADS ? threadCpu(server.pid) : undefined;
+    if (THREADS) console.log(`    --- ${mode} N=${players} measured phase begins`);
     const t0 = performance.now();
     await deadline(
       publishAll(tracker, pacing, send).then(() => tracker.done),
@@ -163,6 +166,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     const wallSeconds = (performance.now() - t0) / 1000;
     const after = server.sample();
     const to = monotonicMicros();
+    if (THREADS) console.log(`    --- ${mode} N=${players} measured phase ends`);
     if (threadsBefore) console.log(`    ${mode} N=${players} threads: ${threadCpuDelta(threadsBefore, threadCpu(server.pid))}; minor faults ${after.minorFaults - before.minorFaults}`);
     const stats = await server.request('stats');
     let deliveredBytes = 0;
@@ -302,11 +306,11 @@ async function main(): Promise<void> {
     for (const mode of ['rtmp', 'raw'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'fanout-prof-'));
       try {
-        const measured = await run(mode, 100, mediaMix(4 * SCALE, VIDEO_BITRATE), { kind: 'window', bytes: WINDOW }, { cpuProfDir: dir });
+        const measured = await run(mode, PROFILE_N, mediaMix((SECONDS[PROFILE_N] ?? 4) * SCALE, VIDEO_BITRATE), { kind: 'window', bytes: WINDOW }, { cpuProfDir: dir });
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (!file) throw new Error('no .cpuprofile written');
         console.log();
-        console.log(`${mode === 'rtmp' ? 'our server' : 'baseline'}: CPU profile at N=100 (self time, measured phase only; CPU ${fmt(measured.cpuSeconds)} s):`);
+        console.log(`${mode === 'rtmp' ? 'our server' : 'baseline'}: CPU profile at N=${PROFILE_N} (self time, measured phase only; CPU ${fmt(measured.cpuSeconds)} s):`);
         console.log(formatProfile(summarizeProfile(join(dir, file), 25, measured.window), mode === 'rtmp' ? 25 : 8));
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -62,6 +62,8 @@ export class ChildServer {
     const js = compiled(script);
     const execArgv = js ? ['--expose-gc'] : ['--import', 'tsx', '--expose-gc'];
     if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+    // BENCH_CHILD_ARGS="--trace-gc ...": extra Node flags for the server child only.
+    if (process.env.BENCH_CHILD_ARGS) execArgv.push(...process.env.BENCH_CHILD_ARGS.split(' ').filter(Boolean));
     const child = fork(js ?? fileURLToPath(new URL(script, import.meta.url)), [], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -195,7 +195,7 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
 }
 
 /**
- * CPU seconds per thread name of `pid` (/proc/<pid>/task/<tid>/stat; threads of one name summed):
+ * User and system CPU seconds of `pid`'s main thread and of its other threads by name (/proc/<pid>/task/<tid>/stat):
  * shows what runs beside the main thread (V8 compiler and GC helpers, libuv pool).
  */
 export function threadCpu(pid: number): Map<string, number> {
@@ -209,10 +209,14 @@ export function threadCpu(pid: number): Map<string, number> {
   for (const tid of tids) {
     try {
       const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#').trim();
+      // Node leaves most threads unnamed ("node"): the main thread is the one whose id is the pid.
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#').trim();
+      const name = Number(tid) === pid ? 'main thread' : `other ${comm}`;
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      const cpu = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-      out.set(name, (out.get(name) ?? 0) + cpu);
+      const user = Number(fields[11]) / CLOCK_TICKS;
+      const system = Number(fields[12]) / CLOCK_TICKS;
+      out.set(`${name} user`, (out.get(`${name} user`) ?? 0) + user);
+      out.set(`${name} sys`, (out.get(`${name} sys`) ?? 0) + system);
     } catch {
       // the thread ended between the listing and the read
     }

@@ -4,7 +4,9 @@
  *   'stats' → { connections, dropped }   (dropped: media messages players lost to overflow)
  *   'gc'    → { rss, heapUsed }          (after a full GC; needs --expose-gc)
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
- * Exits by itself when the parent goes away.
+ * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
+ * BENCH_GOP_CACHE=0 (no GOP cache); Node flags for this child only go in BENCH_CHILD_ARGS
+ * (e.g. "--trace-gc", see child-server.ts).
  */
 import { Server } from '../../lib/server/server.js';
 
@@ -14,6 +16,7 @@ const server = new Server({
   // The bench's players read as fast as they can: no pings or write timeouts during a run.
   readTimeout: 0,
   writeTimeout: 0,
+  gopCache: process.env.BENCH_GOP_CACHE !== '0',
   limits: process.env.BENCH_MAX_PLAYER_BACKLOG ? { maxPlayerBacklog: Number(process.env.BENCH_MAX_PLAYER_BACKLOG) } : undefined,
 });
 server.on('error', () => {});

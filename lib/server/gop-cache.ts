@@ -17,12 +17,18 @@
  */
 import { parseEnhancedAudio, parseEnhancedVideo } from '../codec/enhanced.js';
 
-/** One cached media message. `shared` is its fan-out serialization cache (see MediaEvent.shared). */
+/**
+ * One cached media message. `shared` is the serialization cache late joiners share (see
+ * MediaEvent.shared), made when the first one needs it: the live fan-out's own serialization is
+ * not kept, so it dies young (a cached wire form would keep a second payload-sized buffer alive
+ * for the whole GOP, and the old-generation collections that frees them cost more than the
+ * rare re-serialization for a late joiner).
+ */
 export interface CachedMedia {
   kind: 'audio' | 'video';
   timestamp: number;
   payload: Buffer;
-  shared: Map<string, Buffer>;
+  shared?: Map<string, Buffer>;
   /** Headers: the track ids this message configures ([0] unless Enhanced Multitrack). */
   tracks?: readonly number[];
 }

@@ -154,7 +154,7 @@ export class StreamRegistry {
       // One copy, used by the cache and by every player: the socket read it came in can go. A large
       // message joined from its chunks already has memory of its own (nothing else to keep alive).
       if (!ownsItsMemory(payload)) payload = Buffer.from(payload);
-      const entry: CachedMedia = { kind, timestamp: event.timestamp, payload, shared };
+      const entry: CachedMedia = { kind, timestamp: event.timestamp, payload };
       if (sequenceHeader) cache.setHeader(entry);
       else if (videoMetadata) cache.setVideoMetadata(entry);
       else cache.addFrame(entry, keyframe);
@@ -211,6 +211,7 @@ export class StreamRegistry {
     for (let i = 0; i < gop.length; i++) {
       const frame = gop[i]!;
       const keyframe = i === 0;
+      frame.shared ??= new SharedWireCache();
       player.offerMedia(frame.kind, frame.timestamp, frame.payload, frame.shared, { keyframe, sequenceHeader: false, streamHasVideo: true });
     }
   }
