@@ -29,6 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Client } from '../lib/client/client.js';
 import type { DataEvent, MediaEvent } from '../lib/command/events.js';
@@ -62,6 +63,10 @@ function sourceFlv(): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `testsrc2-720p-20M-${SECONDS}s.flv`);
   if (existsSync(file)) return file;
+  // Run directly (not through `npm run bench`, whose prebench step does this): install ffmpeg if missing.
+  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error) {
+    spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/ensure-tools.mjs', import.meta.url))], { stdio: 'inherit' });
+  }
   console.log(`generating ${file} with ffmpeg ...`);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${SECONDS}`,
