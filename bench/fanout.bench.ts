@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '../lib/client/client.js';
 import { ChildServer } from './support/child-server.js';
-import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
+import { formatHeapSample, formatProfile, monotonicMicros, summarizeProfile, type HeapSampleNode, type ProfileWindow } from './support/cpu-profile.js';
 import {
   Tracker,
   mediaMix,
@@ -63,6 +63,11 @@ const WARMUP_SECONDS = Number(process.env.FANOUT_WARMUP ?? 2);
 const WARMUP_PLAYERS = Number(process.env.FANOUT_WARMUP_PLAYERS ?? 10);
 /** FANOUT_PROFILE=1: --cpu-prof of both servers at N=FANOUT_PROFILE_N (default 100). */
 const PROFILE_N = Number(process.env.FANOUT_PROFILE_N ?? 100);
+/**
+ * FANOUT_HEAP=1: where our server allocates what outlives a scavenge (sampling heap profiler over the
+ * measured phase): the objects that fill the old generation and cost mark-compacts.
+ */
+const HEAP = process.env.FANOUT_HEAP === '1';
 /** FANOUT_THREADS=1: print the server's CPU per thread over each measured run. */
 const THREADS = process.env.FANOUT_THREADS === '1';
 
@@ -161,6 +166,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     const before = server.sample();
     const threadsBefore = THREADS ? threadCpu(server.pid) : undefined;
     if (THREADS) console.log(`    --- ${mode} N=${players} measured phase begins`);
+    if (HEAP && mode === 'rtmp') await server.request('heap-sample-start');
     const t0 = performance.now();
     await deadline(
       publishAll(tracker, pacing, send).then(() => tracker.done),
@@ -171,6 +177,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     const after = server.sample();
     const to = monotonicMicros();
     if (THREADS) console.log(`    --- ${mode} N=${players} measured phase ends`);
+    if (HEAP && mode === 'rtmp') console.log(formatHeapSample((await server.request('heap-sample-stop')).profile as HeapSampleNode | undefined));
     if (threadsBefore) console.log(`    ${mode} N=${players} threads: ${threadCpuDelta(threadsBefore, threadCpu(server.pid))}; minor faults ${after.minorFaults - before.minorFaults}`);
     const stats = await server.request('stats');
     let deliveredBytes = 0;

@@ -88,7 +88,7 @@ export class ChildServer {
     return sampleProcess(this.pid);
   }
 
-  async request(kind: 'stats' | 'gc'): Promise<Reply> {
+  async request(kind: 'stats' | 'gc' | 'heap-sample-start' | 'heap-sample-stop'): Promise<Reply> {
     const reply = new Promise<Reply>((resolve) => {
       const onMessage = (msg: Reply): void => {
         if (msg.kind !== kind) return;

@@ -84,3 +84,34 @@ export function formatProfile(summary: ProfileSummary, top = 15): string {
   for (const r of summary.files.slice(0, 10)) lines.push(`| ${r.ms.toFixed(0)} | ${r.percent.toFixed(1)} | ${r.name} |`);
   return lines.join('\n');
 }
+
+/** A node of a sampling heap profile (HeapProfiler.stopSampling). */
+export interface HeapSampleNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapSampleNode[];
+}
+
+/** Sampled bytes per allocating function (with its caller), largest first. */
+export function formatHeapSample(root: { head?: HeapSampleNode } | HeapSampleNode | undefined, top = 20): string {
+  const head = root && 'head' in root ? root.head : (root as HeapSampleNode | undefined);
+  if (!head) return '(no heap sample)';
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const name = (n: HeapSampleNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url ? `${basename(n.callFrame.url.replace(/^file:\/\//, ''))}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+  const walk = (n: HeapSampleNode, parent: string): void => {
+    if (n.selfSize > 0) {
+      const key = `${name(n)} ← ${parent}`;
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, name(n));
+  };
+  walk(head, '(root)');
+  const lines = [`sampled bytes that outlived a scavenge: ${(total / 1024).toFixed(0)} KiB`, '', '| KiB | % | allocated in ← called from |', '| ---: | ---: | --- |'];
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    lines.push(`| ${(bytes / 1024).toFixed(0)} | ${((100 * bytes) / Math.max(1, total)).toFixed(1)} | ${site.replace(/\|/g, '\\|')} |`);
+  }
+  return lines.join('\n');
+}

@@ -8,6 +8,7 @@
  * BENCH_GOP_CACHE=0 (no GOP cache); Node flags for this child only go in BENCH_CHILD_ARGS
  * (e.g. "--trace-gc", see child-server.ts).
  */
+import { Session } from 'node:inspector';
 import { Server } from '../../lib/server/server.js';
 
 const server = new Server({
@@ -33,12 +34,25 @@ function players(): number {
   return total;
 }
 
+const heapSession = new Session();
+
 process.on('message', (msg: string) => {
   if (msg === 'stats') process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped() });
   else if (msg === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
     process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed });
+  } else if (msg === 'heap-sample-start') {
+    // Allocations that outlive a scavenge (promoted, then freed by a mark-compact or still alive).
+    heapSession.connect();
+    heapSession.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as object, () => {
+      process.send!({ kind: 'heap-sample-start' });
+    });
+  } else if (msg === 'heap-sample-stop') {
+    heapSession.post('HeapProfiler.stopSampling', (err, result) => {
+      process.send!({ kind: 'heap-sample-stop', profile: err ? null : (result as { profile: unknown }).profile });
+      heapSession.disconnect();
+    });
   } else if (msg === 'stop') {
     const hardStop = setTimeout(() => process.exit(0), 3000);
     hardStop.unref();

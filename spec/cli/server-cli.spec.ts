@@ -118,13 +118,15 @@ describe('rtmp-server: the process', { timeout: 60_000 }, () => {
   });
 
   it('logs connects, publishes and plays, and SIGTERM shuts it down gracefully with exit 0', async () => {
-    const { server, port } = await startServerCli();
+    // debug: the disconnect line says when the publisher's connection is gone (it may close after 'unpublish').
+    const { server, port } = await startServerCli(['--log-level', 'debug']);
     const viewer = new Client();
     await viewer.connect(`rtmp://127.0.0.1:${port}/live`);
     await viewer.play('cam');
     const publisher = await ffmpeg(['-i', source, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/cam`]).exited;
     assert.equal(publisher.code, 0, publisher.stderr);
     await waitForStderr(server, /unpublish #\d+ 127\.0\.0\.1:\d+ live\/cam/);
+    await waitForStderr(server, /disconnect #2 /);
     const viewerClosed = once(viewer, 'close');
     server.proc.kill('SIGTERM');
     const result = await server.exited;
