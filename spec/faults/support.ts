@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import type { MediaEvent, RtmpEvent } from '../../lib/command/events.js';
 import { performClientHandshake } from '../../lib/handshake/socket.js';
 import type { Logger } from '../../lib/logger.js';
-import { Server, type ServerConfig } from '../../lib/server/index.js';
+import { Server, type ServerConfig, type ServerConnection } from '../../lib/server/index.js';
 import { closeAll, rawPlayer, rawPublisher, type RawClient } from '../helpers/raw-client.js';
 import { interframe, keyframe } from '../server/media-fixtures.js';
 
@@ -64,6 +64,96 @@ export async function handshaken(port: number): Promise<{ socket: net.Socket; re
   const socket = await tcpConnect(port);
   const { rest } = await performClientHandshake(socket, { timeout: 5000 });
   return { socket, rest };
+}
+
+/** How the server closed one connection, and the line it logged about it (if it closed with an error). */
+export interface ServerClose {
+  id: string;
+  err: Error | undefined;
+  logLine: string | undefined;
+}
+
+/**
+ * The server's side of each connection it starts, for a client to look up by its own local port.
+ *
+ * A port alone does not name a connection: once a connection closes, the OS may give its port to
+ * the next one at once (on loopback even while the old pair sits in TIME_WAIT), and the client's
+ * `localPort` reads undefined after its socket closed, so a table keyed by port alone ends up
+ * handing a client the verdict of an earlier connection from the same port. Hence: a client takes
+ * a `mark()` before it connects and claims, by port, the first connection the server started
+ * after that mark (one from the same port started earlier belongs to a connection that had closed
+ * before this client began). Each started connection is claimed once; claiming forgets it.
+ */
+export class ServerCloses {
+  private started = 0;
+  private readonly resolvers = new Map<ServerConnection, (close: ServerClose) => void>();
+  /** Started connections not claimed yet, by the client's port, oldest first. */
+  private readonly unclaimed = new Map<number, Array<{ seq: number; closed: Promise<ServerClose> }>>();
+  /** Clients waiting for the server to start their connection, by port. */
+  private readonly waiting = new Map<number, Array<{ since: number; resolve(closed: Promise<ServerClose>): void }>>();
+
+  /** `logger`: the server's (recording) logger, searched for the close line and trimmed past 1000 lines. */
+  constructor(server: Server, private readonly logger?: { lines: LogLine[] }) {
+    server.on('connection', (conn) => this.onStarted(conn));
+    server.on('disconnect', (conn, err) => this.onClosed(conn, err));
+  }
+
+  /** Call before connecting; pass the result to `closeOf`. */
+  mark(): number {
+    return this.started;
+  }
+
+  /** How the server closed the connection from `localPort` it started after `since` (a `mark()`). */
+  closeOf(localPort: number, since: number): Promise<ServerClose> {
+    const list = this.unclaimed.get(localPort);
+    const index = list ? list.findIndex((e) => e.seq >= since) : -1;
+    if (index >= 0) {
+      const [entry] = list!.splice(index, 1);
+      if (list!.length === 0) this.unclaimed.delete(localPort);
+      return entry!.closed;
+    }
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(localPort) ?? [];
+      waiters.push({ since, resolve });
+      this.waiting.set(localPort, waiters);
+    });
+  }
+
+  /** Started connections no client has claimed. */
+  get unclaimedCount(): number {
+    let n = 0;
+    for (const list of this.unclaimed.values()) n += list.length;
+    return n;
+  }
+
+  private onStarted(conn: ServerConnection): void {
+    const port = conn.remotePort;
+    if (port === undefined) return;
+    const seq = this.started++;
+    const closed = new Promise<ServerClose>((resolve) => this.resolvers.set(conn, resolve));
+    const waiters = this.waiting.get(port);
+    const index = waiters ? waiters.findIndex((w) => w.since <= seq) : -1;
+    if (index >= 0) {
+      const [waiter] = waiters!.splice(index, 1);
+      if (waiters!.length === 0) this.waiting.delete(port);
+      waiter!.resolve(closed);
+      return;
+    }
+    const list = this.unclaimed.get(port) ?? [];
+    list.push({ seq, closed });
+    this.unclaimed.set(port, list);
+  }
+
+  private onClosed(conn: ServerConnection, err: Error | undefined): void {
+    const resolve = this.resolvers.get(conn);
+    if (!resolve) return;
+    this.resolvers.delete(conn);
+    const prefix = `connection ${conn.id} `;
+    const lines = this.logger?.lines ?? [];
+    const logLine = [...lines].reverse().find((l) => l.text.startsWith(prefix) && l.text.includes(' closed: '))?.text;
+    if (lines.length > 1000) lines.length = 0;
+    resolve({ id: conn.id, err, logLine });
+  }
 }
 
 /**
@@ -169,6 +259,10 @@ export class SteadyPair {
 
   private async receiveOne(): Promise<void> {
     const event = await nextMedia(this.player);
+    // RawClient keeps every event it got; over a long run (RTMP_SOAK) that alone outgrows the
+    // fault tests' heap bound. The pair reads through the queue, so the log can go.
+    this.player.received.length = 0;
+    this.publisher.received.length = 0;
     const seq = event.payload.readUInt32BE(5);
     if (seq !== this.received || event.timestamp !== (seq * 40) >>> 0) {
       throw new Error(`steady player expected frame ${this.received}, got ${seq} at ${event.timestamp} ms`);
