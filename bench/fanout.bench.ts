@@ -274,6 +274,11 @@ async function main(): Promise<void> {
       `${ours.missing}/${ours.dropped}`,
     ]);
     console.log(`  N=${n}: done (ours ${fmt(ours.wallSeconds)} s, baseline ${fmt(raw.wallSeconds)} s)`);
+    if (oursRuns.length > 1) {
+      // Each run beside the baseline run next to it: the spread says how far to trust the median.
+      const pairs = oursRuns.map((o, i) => `${fmt(o.cpuSeconds)}/${fmt(rawRuns[i]!.cpuSeconds)}=${fmt(o.cpuSeconds / Math.max(0.01, rawRuns[i]!.cpuSeconds))}`);
+      console.log(`    CPU s per run, ours/baseline=ratio: ${pairs.join(', ')}`);
+    }
   }
   console.log();
   console.log(

@@ -26,6 +26,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
+import { batchUntilTickEnds } from './write-batch.js';
 
 export interface ConnectionLimits {
   /** Largest chunk size a peer may set (Set Chunk Size above it is an error). */
@@ -306,6 +307,7 @@ export class RtmpConnection extends EventEmitter {
       this.destroy(asError(err));
       return false;
     }
+    batchUntilTickEnds(this.socket);
     return this.socket.write(wire);
   }
 

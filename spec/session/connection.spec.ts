@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type net from 'node:net';
 import { Transform } from 'node:stream';
 import type { Chunk } from '../../lib/chunk/chunk.js';
-import type { CommandEvent, RtmpEvent } from '../../lib/command/events.js';
+import type { CommandEvent, MediaEvent, RtmpEvent } from '../../lib/command/events.js';
 import { CommandError, ErrorCode, isRtmpError } from '../../lib/errors.js';
 import { createMessage } from '../../lib/message/message.js';
 import { MessageType } from '../../lib/message/message-type.js';
@@ -240,6 +241,33 @@ test('shared media skips the idle outbound stages: same bytes on the wire, order
       if (e!.kind === 'video') assert.ok(e!.payload.equals(payload), 'video payload intact');
     }
     assert.deepEqual(kinds, ['video:40', 'command:0', 'audio:41']);
+  } finally {
+    await pair.close();
+  }
+});
+
+test('shared media sent in one tick leaves in one writev (a fan-out burst: one syscall per player)', async () => {
+  const pair = await plainPair();
+  try {
+    pair.server.enableQueue();
+    const socket = pair.client.socket as net.Socket;
+    const dispatches: number[] = []; // buffers per _write/_writev call
+    const writev = socket._writev!.bind(socket);
+    const write = socket._write.bind(socket);
+    socket._writev = (chunks, cb) => (dispatches.push(chunks.length), writev(chunks, cb));
+    socket._write = (chunk, enc, cb) => (dispatches.push(1), write(chunk, enc, cb));
+    const frames = [Buffer.alloc(5000, 1), Buffer.from([0xaf, 1, 7]), Buffer.alloc(300, 2)];
+    pair.client.sendMedia('video', 1, 40, frames[0]!, new Map());
+    pair.client.sendMedia('audio', 1, 41, frames[1]!, new Map());
+    pair.client.sendMedia('video', 1, 80, frames[2]!, new Map());
+    assert.deepEqual(dispatches, [], 'held until the tick ends');
+    const received: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = (await pair.server.readEvent()) as MediaEvent;
+      received.push(`${e.kind}:${e.timestamp}:${e.payload.length}`);
+    }
+    assert.deepEqual(received, ['video:40:5000', 'audio:41:3', 'video:80:300']);
+    assert.deepEqual(dispatches, [3], 'one writev of the three serialized messages');
   } finally {
     await pair.close();
   }

@@ -1,0 +1,68 @@
+/**
+ * Fan-out writes of one tick reach each socket as one batch (one `_writev`), in order, and nothing
+ * waits past the tick.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { batchUntilTickEnds } from '../../lib/session/write-batch.js';
+
+/** A Writable with `_writev` that records how its buffers arrived: one entry per `_write`/`_writev` call. */
+function recordingSink(): { sink: Writable; calls: string[][] } {
+  const calls: string[][] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, callback) {
+      calls.push([chunk.toString()]);
+      callback();
+    },
+    writev(chunks, callback) {
+      calls.push(chunks.map((c) => (c.chunk as Buffer).toString()));
+      callback();
+    },
+  });
+  return { sink, calls };
+}
+
+test('writes to a socket within one tick arrive as one writev, in order, once the tick ends', async () => {
+  const a = recordingSink();
+  const b = recordingSink();
+  for (const [sink, text] of [[a.sink, 'a1'], [b.sink, 'b1'], [a.sink, 'a2'], [a.sink, 'a3'], [b.sink, 'b2']] as const) {
+    batchUntilTickEnds(sink);
+    sink.write(Buffer.from(text));
+  }
+  assert.deepEqual(a.calls, [], 'held while the tick runs');
+  assert.equal(a.sink.writableCorked, 1, 'corked once, however many writes');
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.deepEqual(a.calls, [['a1', 'a2', 'a3']]);
+  assert.deepEqual(b.calls, [['b1', 'b2']]);
+  assert.equal(a.sink.writableCorked, 0);
+
+  // The next tick starts a new batch.
+  batchUntilTickEnds(a.sink);
+  a.sink.write(Buffer.from('a4'));
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.deepEqual(a.calls, [['a1', 'a2', 'a3'], ['a4']]);
+});
+
+test('a socket destroyed while in a batch is left alone; the others still flush', async () => {
+  const gone = recordingSink();
+  const kept = recordingSink();
+  gone.sink.on('error', () => {});
+  batchUntilTickEnds(gone.sink);
+  gone.sink.write(Buffer.from('lost'));
+  batchUntilTickEnds(kept.sink);
+  kept.sink.write(Buffer.from('kept'));
+  gone.sink.destroy();
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.deepEqual(gone.calls, []);
+  assert.deepEqual(kept.calls, [['kept']]);
+});
+
+test("a write the batch holds counts in the socket's writableLength (the player's backlog)", async () => {
+  const { sink } = recordingSink();
+  batchUntilTickEnds(sink);
+  sink.write(Buffer.alloc(1000));
+  assert.equal(sink.writableLength, 1000);
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.equal(sink.writableLength, 0);
+});
