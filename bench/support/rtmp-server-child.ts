@@ -4,11 +4,12 @@
  *   'stats' → { connections, dropped }   (dropped: media messages players lost to overflow)
  *   'gc'    → { rss, heapUsed }          (after a full GC; needs --expose-gc)
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
+ *   'heap-sample-start' / 'heap-sample-stop' → sampling heap profile (FANOUT_HEAP), the profile in the stop reply
  * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
  * BENCH_GOP_CACHE=0 (no GOP cache); Node flags for this child only go in BENCH_CHILD_ARGS
  * (e.g. "--trace-gc", see child-server.ts).
  */
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
 import { Server } from '../../lib/server/server.js';
 
 const server = new Server({
@@ -34,7 +35,8 @@ function players(): number {
   return total;
 }
 
-const heapSession = new Session();
+/** Loaded only for FANOUT_HEAP: the inspector module alone adds ~2 MiB of RSS to every run. */
+let heapSession: Session | undefined;
 
 process.on('message', (msg: string) => {
   if (msg === 'stats') process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped() });
@@ -44,14 +46,11 @@ process.on('message', (msg: string) => {
     process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed });
   } else if (msg === 'heap-sample-start') {
     // Allocations that outlive a scavenge (promoted, then freed by a mark-compact or still alive).
-    heapSession.connect();
-    heapSession.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as object, () => {
-      process.send!({ kind: 'heap-sample-start' });
-    });
+    void startHeapSampling();
   } else if (msg === 'heap-sample-stop') {
-    heapSession.post('HeapProfiler.stopSampling', (err, result) => {
+    heapSession!.post('HeapProfiler.stopSampling', (err, result) => {
       process.send!({ kind: 'heap-sample-stop', profile: err ? null : (result as { profile: unknown }).profile });
-      heapSession.disconnect();
+      heapSession!.disconnect();
     });
   } else if (msg === 'stop') {
     const hardStop = setTimeout(() => process.exit(0), 3000);
@@ -60,6 +59,15 @@ process.on('message', (msg: string) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+
+async function startHeapSampling(): Promise<void> {
+  const { Session } = await import('node:inspector');
+  heapSession = new Session();
+  heapSession.connect();
+  heapSession.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as object, () => {
+    process.send!({ kind: 'heap-sample-start' });
+  });
+}
 
 await server.listen();
 process.send!({ kind: 'listening', port: server.address()!.port });

@@ -26,7 +26,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
-import { batchUntilTickEnds } from './write-batch.js';
+import { TickBatch } from './write-batch.js';
 
 export interface ConnectionLimits {
   /** Largest chunk size a peer may set (Set Chunk Size above it is an error). */
@@ -104,6 +104,8 @@ export class RtmpConnection extends EventEmitter {
   private nextTransactionId = 1;
   private readonly pending = new Map<number, PendingCall>();
   private ended = false;
+  /** Fan-out writes of one tick leave in one writev (see write-batch.ts). */
+  private readonly tickBatch: TickBatch;
   private closeError: Error | undefined;
   private watchdog?: NodeJS.Timeout;
 
@@ -116,6 +118,7 @@ export class RtmpConnection extends EventEmitter {
   constructor(socket: Duplex, options: ConnectionOptions = {}) {
     super();
     this.socket = socket;
+    this.tickBatch = new TickBatch(socket);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     socket.once('close', () => this.finish(this.closeError));
@@ -307,7 +310,7 @@ export class RtmpConnection extends EventEmitter {
       this.destroy(asError(err));
       return false;
     }
-    batchUntilTickEnds(this.socket);
+    this.tickBatch.hold();
     return this.socket.write(wire);
   }
 

@@ -8,28 +8,38 @@
  */
 import type { Writable } from 'node:stream';
 
-const corked: Writable[] = [];
-const inBatch = new WeakSet<Writable>();
+let pending: TickBatch[] = [];
 let scheduled = false;
 
-/** Cork `socket` until the current tick ends (once per tick, however often it is called). */
-export function batchUntilTickEnds(socket: Writable): void {
-  if (inBatch.has(socket)) return;
-  inBatch.add(socket);
-  socket.cork();
-  corked.push(socket);
-  if (!scheduled) {
-    scheduled = true;
-    process.nextTick(flushBatch);
+/** One socket's membership in the current tick's batch (a connection keeps one). */
+export class TickBatch {
+  private held = false;
+
+  constructor(readonly socket: Writable) {}
+
+  /** Cork the socket until the current tick ends (once per tick, however often it is called). */
+  hold(): void {
+    if (this.held) return;
+    this.held = true;
+    this.socket.cork();
+    pending.push(this);
+    if (!scheduled) {
+      scheduled = true;
+      process.nextTick(flushBatch);
+    }
+  }
+
+  /** Uncork: called for every held socket when the tick's batch flushes. */
+  release(): void {
+    this.held = false;
+    this.socket.uncork();
   }
 }
 
 function flushBatch(): void {
   scheduled = false;
-  // A socket corked while flushing (an uncork can run user code) waits for the next flush.
-  const sockets = corked.splice(0);
-  for (const socket of sockets) {
-    inBatch.delete(socket);
-    socket.uncork();
-  }
+  // A socket held while flushing (an uncork can run user code) waits for the next flush.
+  const batch = pending;
+  pending = [];
+  for (const entry of batch) entry.release();
 }

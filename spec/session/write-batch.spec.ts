@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { batchUntilTickEnds } from '../../lib/session/write-batch.js';
+import { TickBatch } from '../../lib/session/write-batch.js';
 
 /** A Writable with `_writev` that records how its buffers arrived: one entry per `_write`/`_writev` call. */
 function recordingSink(): { sink: Writable; calls: string[][] } {
@@ -26,9 +26,11 @@ function recordingSink(): { sink: Writable; calls: string[][] } {
 test('writes to a socket within one tick arrive as one writev, in order, once the tick ends', async () => {
   const a = recordingSink();
   const b = recordingSink();
-  for (const [sink, text] of [[a.sink, 'a1'], [b.sink, 'b1'], [a.sink, 'a2'], [a.sink, 'a3'], [b.sink, 'b2']] as const) {
-    batchUntilTickEnds(sink);
-    sink.write(Buffer.from(text));
+  const batchA = new TickBatch(a.sink);
+  const batchB = new TickBatch(b.sink);
+  for (const [batch, text] of [[batchA, 'a1'], [batchB, 'b1'], [batchA, 'a2'], [batchA, 'a3'], [batchB, 'b2']] as const) {
+    batch.hold();
+    batch.socket.write(Buffer.from(text));
   }
   assert.deepEqual(a.calls, [], 'held while the tick runs');
   assert.equal(a.sink.writableCorked, 1, 'corked once, however many writes');
@@ -38,7 +40,7 @@ test('writes to a socket within one tick arrive as one writev, in order, once th
   assert.equal(a.sink.writableCorked, 0);
 
   // The next tick starts a new batch.
-  batchUntilTickEnds(a.sink);
+  batchA.hold();
   a.sink.write(Buffer.from('a4'));
   await new Promise<void>((resolve) => process.nextTick(resolve));
   assert.deepEqual(a.calls, [['a1', 'a2', 'a3'], ['a4']]);
@@ -48,9 +50,9 @@ test('a socket destroyed while in a batch is left alone; the others still flush'
   const gone = recordingSink();
   const kept = recordingSink();
   gone.sink.on('error', () => {});
-  batchUntilTickEnds(gone.sink);
+  new TickBatch(gone.sink).hold();
   gone.sink.write(Buffer.from('lost'));
-  batchUntilTickEnds(kept.sink);
+  new TickBatch(kept.sink).hold();
   kept.sink.write(Buffer.from('kept'));
   gone.sink.destroy();
   await new Promise<void>((resolve) => process.nextTick(resolve));
@@ -60,7 +62,7 @@ test('a socket destroyed while in a batch is left alone; the others still flush'
 
 test("a write the batch holds counts in the socket's writableLength (the player's backlog)", async () => {
   const { sink } = recordingSink();
-  batchUntilTickEnds(sink);
+  new TickBatch(sink).hold();
   sink.write(Buffer.alloc(1000));
   assert.equal(sink.writableLength, 1000);
   await new Promise<void>((resolve) => process.nextTick(resolve));
