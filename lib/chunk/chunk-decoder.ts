@@ -8,7 +8,17 @@ import { positiveIntegerOption } from './limits.js';
 export interface ChunkDecoderOptions extends ChunkParserOptions {
   /** Chunks queued on the readable side before backpressure. Default 64. */
   highWaterMark?: number;
+  /**
+   * Chunks parsed per event-loop turn; the rest of the read waits for the next turn (socket reads
+   * behind it wait too: backpressure). Bounds the synchronous work one peer's read can cause
+   * (64 KiB of 1-byte chunks is 32 768 chunks). Default 1024; real peers send a few to a few
+   * hundred chunks per read.
+   */
+  chunksPerTurn?: number;
 }
+
+/** Default `chunksPerTurn`. */
+export const DEFAULT_CHUNKS_PER_TURN = 1024;
 
 /** Socket reads buffered on the writable side before backpressure. */
 const WRITABLE_HIGH_WATER_MARK = 16;
@@ -26,14 +36,26 @@ const WRITABLE_HIGH_WATER_MARK = 16;
  * or reads them, no two overlap), so a `MessageAssembler` with `assembleInPlace` may assemble a
  * message by moving its payloads together inside the read (see message-collector.ts). Default off.
  *
+ * Fairness: a read is parsed at most `chunksPerTurn` chunks per event-loop turn, and only while
+ * the readable side has room; the write's callback waits for the rest, so the socket stops being
+ * read meanwhile and other connections get their turn.
+ *
  * Events: `'setChunkSize'` (size), `'windowAckSize'` (size), `'acknowledgement'` (sequence number
  * to send back in an Acknowledgement message, total bytes received mod 2^32).
  */
 export class ChunkDecoder extends Transform {
   private readonly parser: ChunkParser;
+  private readonly chunksPerTurn: number;
+  /** Chunks delivered in this turn. */
+  private turnChunks = 0;
+  /** The write callback held while the parser is paused, and why it waits. */
+  private parked: TransformCallback | null = null;
+  private waitingForRead = false;
+  private readonly continueParsing = (): void => this.resumeParsing();
 
   constructor(options: ChunkDecoderOptions = {}) {
     const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
+    const chunksPerTurn = positiveIntegerOption('chunksPerTurn', options.chunksPerTurn, DEFAULT_CHUNKS_PER_TURN);
     super({
       writableObjectMode: true,
       readableObjectMode: true,
@@ -42,7 +64,10 @@ export class ChunkDecoder extends Transform {
     });
     this.parser = new ChunkParser(options, {
       onChunk: (chunk: Chunk) => {
-        this.push(chunk);
+        if (!this.push(chunk)) {
+          this.waitingForRead = true;
+          this.parser.pause();
+        } else if (++this.turnChunks >= this.chunksPerTurn) this.parser.pause();
       },
       onSetChunkSize: (size: number) => {
         this.emit('setChunkSize', size);
@@ -54,6 +79,7 @@ export class ChunkDecoder extends Transform {
         this.emit('acknowledgement', sequenceNumber);
       },
     });
+    this.chunksPerTurn = chunksPerTurn;
   }
 
   /** Chunk size in effect for the next incoming chunk. */
@@ -90,13 +116,47 @@ export class ChunkDecoder extends Transform {
       callback(new ChunkError(ErrorCode.CHUNK_INVALID_INPUT, `ChunkDecoder expects Buffer writes, got ${describe(data)}`));
       return;
     }
+    this.turnChunks = 0;
+    let done: boolean;
     try {
-      this.parser.push(bytes);
+      done = this.parser.push(bytes);
     } catch (err) {
       callback(err as Error);
       return;
     }
-    callback();
+    if (done) callback();
+    else this.park(callback);
+  }
+
+  /** The parser paused: the write's callback waits for the next turn, or for room to read into. */
+  private park(callback: TransformCallback): void {
+    this.parked = callback;
+    if (!this.waitingForRead) setImmediate(this.continueParsing);
+  }
+
+  override _read(size: number): void {
+    if (this.waitingForRead && this.parked !== null) {
+      this.waitingForRead = false;
+      // Not from inside _read: pushing here would re-enter the consumer that asked.
+      setImmediate(this.continueParsing);
+    }
+    super._read(size);
+  }
+
+  private resumeParsing(): void {
+    const callback = this.parked;
+    if (callback === null || this.destroyed || this.waitingForRead) return;
+    this.parked = null;
+    this.turnChunks = 0;
+    let done: boolean;
+    try {
+      done = this.parser.resume();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (done) callback();
+    else this.park(callback);
   }
 
   override _flush(callback: TransformCallback): void {

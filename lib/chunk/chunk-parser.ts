@@ -126,6 +126,8 @@ export class ChunkParser {
   private lastAcknowledged = 0;
   private partial = 0;
   private failure: unknown = undefined;
+  /** `pause()` was called: `parse` returns at the next chunk boundary. */
+  private pausing = false;
   private owns: boolean;
   /**
    * Where the current chunk's header began when it began inside a read, for `headerSize` on the
@@ -184,17 +186,51 @@ export class ChunkParser {
     return this.streamCount;
   }
 
-  /** Parses one socket read. Throws a `ChunkError` on bad input; after that every call rethrows it. */
-  push(data: Buffer): void {
+  /**
+   * Parses one socket read. Throws a `ChunkError` on bad input; after that every call rethrows it.
+   * Returns true when every queued byte was parsed, false when the sink called `pause()`: the
+   * rest stays queued until `resume()`.
+   */
+  push(data: Buffer): boolean {
     if (this.failure !== undefined) throw this.failure;
     this.received += data.length;
     this.queue.push(data);
+    const done = this.run();
+    this.acknowledge();
+    return done;
+  }
+
+  /**
+   * Stop parsing after the chunk being delivered (call it from `onChunk`): `push`/`resume` return
+   * false and the rest waits, e.g. while the reader has no room or until the next event-loop turn.
+   */
+  pause(): void {
+    this.pausing = true;
+  }
+
+  /** Goes on parsing what is queued after a `pause()`; same result as `push`. */
+  resume(): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    return this.run();
+  }
+
+  /** True while bytes wait after a `pause()`. */
+  get paused(): boolean {
+    return this.pausing;
+  }
+
+  private run(): boolean {
+    this.pausing = false;
     try {
       this.parse();
     } catch (err) {
       this.failure = err;
       throw err;
     }
+    return !this.pausing;
+  }
+
+  private acknowledge(): void {
     const window = this.currentWindowAckSize;
     if (window > 0 && this.received - this.lastAcknowledged >= window) {
       this.lastAcknowledged = this.received;
@@ -219,6 +255,7 @@ export class ChunkParser {
   private parse(): void {
     const q = this.queue;
     for (;;) {
+      if (this.pausing) return;
       switch (this.state) {
         case STATE_HEADER: {
           if (q.length === 0) return;
@@ -305,6 +342,7 @@ export class ChunkParser {
       q.skip(need + size);
       this.state = STATE_HEADER;
       this.emitChunk(payload, need);
+      if (this.pausing) return true;
     }
   }
 

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ErrorCode, MessageError, RtmpError } from '../errors.js';
+import { AggregateReader, checkAggregate } from '../message/aggregate-reader.js';
 import { decodeMessage, type DecodeMessageOptions } from '../message/decode.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
@@ -12,22 +13,38 @@ export interface CommandDecoderOptions {
   decode?: DecodeMessageOptions;
   /** Events buffered before backpressure (object mode counts items). Default 64. */
   highWaterMark?: number;
+  /** Aggregate sub-messages decoded per event-loop turn before the rest waits for the next one. Default 1024. */
+  eventsPerTurn?: number;
 }
 
+/** Default `eventsPerTurn`. */
+export const DEFAULT_EVENTS_PER_TURN = 1024;
+
 /**
- * Messages → events (object mode both sides). Aggregates come out as one event per sub-message.
+ * Messages → events (object mode both sides). Aggregates come out as one event per sub-message:
+ * checked whole first (`checkAggregate`: framing, count, nesting; a bad one delivers nothing),
+ * then read out at most `eventsPerTurn` per event-loop turn and only while the readable side has
+ * room, so one large aggregate neither holds the event loop nor builds all its events at once.
  * AMF0/AMF3 is detected automatically: a `connect` asking for objectEncoding 3, or the `_result`
  * of a connect that confirms it, switches the shared `encoding` state to 3.
  */
 export class CommandDecoder extends Transform {
   readonly encoding: ObjectEncodingState;
   private readonly decodeOptions: DecodeMessageOptions;
+  private readonly eventsPerTurn: number;
+  /** The aggregate being read out, and the write callback held until it is done. */
+  private aggregate: AggregateReader | null = null;
+  private aggregateDone: TransformCallback | null = null;
+  /** Waiting for `_read` (the readable side is full) rather than for the next turn. */
+  private waitingForRead = false;
+  private readonly continueAggregate = (): void => this.readAggregate();
 
   constructor(options: CommandDecoderOptions = {}) {
     const hwm = options.highWaterMark ?? 64;
     super({ objectMode: true, highWaterMark: hwm });
     this.encoding = options.encoding ?? { objectEncoding: 0 };
     this.decodeOptions = options.decode ?? {};
+    this.eventsPerTurn = options.eventsPerTurn ?? DEFAULT_EVENTS_PER_TURN;
   }
 
   override _transform(message: Message, _enc: BufferEncoding, callback: TransformCallback): void {
@@ -35,10 +52,59 @@ export class CommandDecoder extends Transform {
       if (!message || typeof message.type !== 'number' || !Buffer.isBuffer(message.data)) {
         throw new MessageError(ErrorCode.MESSAGE_INVALID, 'CommandDecoder takes Message objects');
       }
+      if (message.type === MessageType.Aggregate) {
+        checkAggregate(message, this.decodeOptions);
+        this.aggregate = new AggregateReader(message);
+        this.aggregateDone = callback;
+        this.readAggregate();
+        return;
+      }
       this.decodeOne(message);
       callback();
     } catch (err) {
-      callback(err instanceof RtmpError ? err : new MessageError(ErrorCode.MESSAGE_INVALID, String(err), { cause: err }));
+      callback(asMessageError(err));
+    }
+  }
+
+  override _read(size: number): void {
+    if (this.waitingForRead) {
+      this.waitingForRead = false;
+      // Not from inside _read: pushing here would re-enter the consumer that asked.
+      setImmediate(this.continueAggregate);
+    }
+    super._read(size);
+  }
+
+  /** Decodes sub-messages of the current aggregate until it ends, the turn's budget is used, or the readable side is full. */
+  private readAggregate(): void {
+    const reader = this.aggregate;
+    if (reader === null || this.destroyed) return;
+    let budget = this.eventsPerTurn;
+    try {
+      for (;;) {
+        const sub = reader.next();
+        if (sub === undefined) {
+          const done = this.aggregateDone!;
+          this.aggregate = null;
+          this.aggregateDone = null;
+          done();
+          return;
+        }
+        this.decodeOne(sub);
+        if (this.readableLength >= this.readableHighWaterMark) {
+          this.waitingForRead = true;
+          return;
+        }
+        if (--budget <= 0) {
+          setImmediate(this.continueAggregate);
+          return;
+        }
+      }
+    } catch (err) {
+      const done = this.aggregateDone!;
+      this.aggregate = null;
+      this.aggregateDone = null;
+      done(asMessageError(err));
     }
   }
 
@@ -76,8 +142,8 @@ export class CommandDecoder extends Transform {
         this.push({ kind: 'sharedObject', ...base, sharedObject: decoded.sharedObject, amf3: decoded.amf3 } satisfies RtmpEvent);
         return;
       case 'aggregate':
-        for (const sub of decoded.messages) this.decodeOne(sub);
-        return;
+        // Aggregates are read out by `readAggregate`, which opens nested ones itself.
+        throw new MessageError(ErrorCode.MESSAGE_AGGREGATE_NESTED, 'an aggregate inside an aggregate');
       default:
         this.push({ kind: 'raw', ...base, message } satisfies RtmpEvent);
     }
@@ -87,6 +153,10 @@ export class CommandDecoder extends Transform {
     if (name === 'connect' && objectEncodingOf(commandObject) === 3) this.encoding.objectEncoding = 3;
     else if (name === '_result' && transactionId === 1 && objectEncodingOf(args[0]) === 3) this.encoding.objectEncoding = 3;
   }
+}
+
+function asMessageError(err: unknown): Error {
+  return err instanceof RtmpError ? err : new MessageError(ErrorCode.MESSAGE_INVALID, String(err), { cause: err });
 }
 
 function objectEncodingOf(value: unknown): number | undefined {

@@ -24,6 +24,27 @@ export interface SplitAggregateOptions {
    * means the framing is lost, so it raises ERR_MESSAGE_BACK_POINTER_MISMATCH.
    */
   checkBackPointers?: boolean;
+  /**
+   * Sub-messages one aggregate may hold, those of nested aggregates included; more →
+   * ERR_MESSAGE_AGGREGATE_TOO_MANY. Each becomes an object and an event, so this bounds the work
+   * one message can cause (16 MiB of empty sub-messages would be 1.1 million). Default 65536.
+   */
+  maxMessages?: number;
+  /**
+   * Aggregate levels one message may have (1: no aggregate inside an aggregate); deeper →
+   * ERR_MESSAGE_AGGREGATE_NESTED. Used where nested aggregates are opened (`CommandDecoder`,
+   * `checkAggregate`); `splitAggregate` itself returns a nested aggregate as one message. Default 1.
+   */
+  maxDepth?: number;
+}
+
+/** Default `maxMessages`: sub-messages per aggregate, nested ones included. */
+export const DEFAULT_MAX_AGGREGATE_MESSAGES = 65536;
+/** Default `maxDepth`: no aggregate inside an aggregate. */
+export const DEFAULT_MAX_AGGREGATE_DEPTH = 1;
+
+function tooMany(max: number): MessageError {
+  return new MessageError(ErrorCode.MESSAGE_AGGREGATE_TOO_MANY, `aggregate holds more than maxMessages=${max} sub-messages`);
 }
 
 /** One sub-message as written, before the aggregate's timestamp and stream id are applied. */
@@ -38,9 +59,11 @@ export interface AggregatePart {
 
 export function decodeAggregate(payload: Buffer, options: SplitAggregateOptions = {}): AggregatePart[] {
   const checkBackPointers = options.checkBackPointers ?? true;
+  const maxMessages = options.maxMessages ?? DEFAULT_MAX_AGGREGATE_MESSAGES;
   const parts: AggregatePart[] = [];
   let offset = 0;
   while (offset < payload.length) {
+    if (parts.length >= maxMessages) throw tooMany(maxMessages);
     need(payload, offset, AGGREGATE_SUB_HEADER_LENGTH, `aggregate sub-message ${parts.length} header`);
     const type = payload[offset]!;
     const length = payload.readUIntBE(offset + 1, 3);

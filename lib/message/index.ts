@@ -11,4 +11,5 @@ export * from './data.js';
 export * from './command.js';
 export * from './shared-object.js';
 export * from './aggregate.js';
+export * from './aggregate-reader.js';
 export * from './decode.js';

@@ -39,6 +39,8 @@ export interface ConnectionLimits {
   maxPartialBytes?: number;
   /** AMF nesting depth and reference counts. */
   amf?: { maxDepth?: number; maxReferences?: number };
+  /** Sub-messages per aggregate (default 65536) and aggregate nesting levels (default 1: none). */
+  aggregate?: { maxMessages?: number; maxDepth?: number };
 }
 
 export interface ConnectionOptions {
@@ -170,7 +172,7 @@ export class RtmpConnection extends EventEmitter {
       highWaterMark: hwm,
       assembleInPlace: !hasStages(inboundStages?.chunks),
     });
-    this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf }, highWaterMark: hwm });
+    this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf, maxMessages: limits.aggregate?.maxMessages, maxDepth: limits.aggregate?.maxDepth }, highWaterMark: hwm });
     this.commandEncoder = new CommandEncoder({ encoding: this.encoding, highWaterMark: hwm });
     this.messageChunker = new MessageChunker({ highWaterMark: hwm });
     this.chunkEncoder = new ChunkEncoder({ highWaterMark: hwm });
