@@ -36,6 +36,7 @@ import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
 import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -50,6 +51,12 @@ export interface ServerLimits extends ConnectionLimits {
   maxPlayerBacklog?: number;
   /** GOP cache bounds per stream (payload bytes default 16 MiB, frames default 4096). */
   gopCache?: GopCacheLimits;
+  /**
+   * Bytes of partial inbound messages and outbound backlogs across all connections; over it the
+   * connection holding the most is closed (ERR_MEMORY_BUDGET). 0 = no cap. Default 256 MiB
+   * (see docs/robustness-memory.md).
+   */
+  memoryBudget?: number;
 }
 
 export interface ServerTlsOptions extends tls.TlsOptions {
@@ -170,6 +177,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly authenticator: ConnectAuthenticator | undefined;
   /** The Enhanced RTMP answer to connect (see `enhanced`), or false. */
   readonly enhanced: EnhancedCapabilities | false;
+  /** The server-wide memory budget (`limits.memoryBudget`): `memory.stats()` for its counters. */
+  readonly memory: MemoryBudget;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
@@ -207,6 +216,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       onPlay: config.onPlay,
       onMessage: config.onMessage,
     };
+    this.memory = new MemoryBudget(limits.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
     this.enhanced = resolveServerCapabilities(config.enhanced);
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache });
@@ -345,7 +355,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
 
   private startConnection(socket: net.Socket, secure: boolean, rest: Buffer): void {
     const c = this.config;
+    const memoryAccount = this.memory.open();
     const conn = new ServerConnection(socket, this, {
+      memoryAccount,
       id: String(this.nextId++),
       secure,
       chunkSize: this.settings.chunkSize,
@@ -359,6 +371,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       const stages = typeof c.stages === 'function' ? c.stages(conn) : c.stages;
       if (stages) conn.connectionOptions.stages = stages;
       this.connectionTable.set(conn.id, conn);
+      this.memory.attach(memoryAccount, conn);
+      conn.once('close', () => this.memory.release(memoryAccount));
       conn.start(rest);
     } catch (err) {
       this.connectionTable.delete(conn.id);
@@ -435,6 +449,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     await Promise.all(this.connections.map((c) => c.close(deadline)));
     await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
+    this.memory.stop();
     await Promise.all(listenersClosed);
   }
 }

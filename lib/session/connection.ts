@@ -25,6 +25,7 @@ import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
+import type { MemoryAccount } from '../chunk/message-collector.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
 import { TickBatch } from './write-batch.js';
 
@@ -60,6 +61,8 @@ export interface ConnectionOptions {
   messageQueueSize?: number;
   /** Items buffered per object-mode stage. Default 64. */
   highWaterMark?: number;
+  /** Charged the bytes of partial inbound messages as they grow and shrink (a server's memory budget). */
+  memoryAccount?: MemoryAccount;
 }
 
 export type ConnectionState =
@@ -171,6 +174,7 @@ export class RtmpConnection extends EventEmitter {
       maxPartialBytes: limits.maxPartialBytes,
       highWaterMark: hwm,
       assembleInPlace: !hasStages(inboundStages?.chunks),
+      memoryAccount: o.memoryAccount,
     });
     this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf, maxMessages: limits.aggregate?.maxMessages, maxDepth: limits.aggregate?.maxDepth }, highWaterMark: hwm });
     this.commandEncoder = new CommandEncoder({ encoding: this.encoding, highWaterMark: hwm });
