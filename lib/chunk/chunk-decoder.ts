@@ -15,10 +15,18 @@ export interface ChunkDecoderOptions extends ChunkParserOptions {
    * hundred chunks per read.
    */
   chunksPerTurn?: number;
+  /**
+   * Bytes taken in before the decoder lets the event loop turn once. libuv hands a busy socket up
+   * to 32 reads (2 MiB) in one go; without this one peer's flood is parsed in one stretch while
+   * every other connection waits. Default 256 KiB.
+   */
+  bytesPerTurn?: number;
 }
 
 /** Default `chunksPerTurn`. */
 export const DEFAULT_CHUNKS_PER_TURN = 1024;
+/** Default `bytesPerTurn`. */
+export const DEFAULT_BYTES_PER_TURN = 256 * 1024;
 
 /** Socket reads buffered on the writable side before backpressure. */
 const WRITABLE_HIGH_WATER_MARK = 16;
@@ -36,9 +44,10 @@ const WRITABLE_HIGH_WATER_MARK = 16;
  * or reads them, no two overlap), so a `MessageAssembler` with `assembleInPlace` may assemble a
  * message by moving its payloads together inside the read (see message-collector.ts). Default off.
  *
- * Fairness: a read is parsed at most `chunksPerTurn` chunks per event-loop turn, and only while
- * the readable side has room; the write's callback waits for the rest, so the socket stops being
- * read meanwhile and other connections get their turn.
+ * Fairness: at most `chunksPerTurn` chunks and about `bytesPerTurn` bytes are parsed before the
+ * decoder yields one event-loop turn (setImmediate), and chunks are parsed only while the readable
+ * side has room; the write's callback waits meanwhile, so the socket stops being read (pipe
+ * backpressure) and other connections get their turn.
  *
  * Events: `'setChunkSize'` (size), `'windowAckSize'` (size), `'acknowledgement'` (sequence number
  * to send back in an Acknowledgement message, total bytes received mod 2^32).
@@ -46,8 +55,10 @@ const WRITABLE_HIGH_WATER_MARK = 16;
 export class ChunkDecoder extends Transform {
   private readonly parser: ChunkParser;
   private readonly chunksPerTurn: number;
-  /** Chunks delivered in this turn. */
+  private readonly bytesPerTurn: number;
+  /** Chunks delivered and bytes taken in since the decoder last yielded. */
   private turnChunks = 0;
+  private turnBytes = 0;
   /** The write callback held while the parser is paused, and why it waits. */
   private parked: TransformCallback | null = null;
   private waitingForRead = false;
@@ -56,6 +67,7 @@ export class ChunkDecoder extends Transform {
   constructor(options: ChunkDecoderOptions = {}) {
     const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
     const chunksPerTurn = positiveIntegerOption('chunksPerTurn', options.chunksPerTurn, DEFAULT_CHUNKS_PER_TURN);
+    const bytesPerTurn = positiveIntegerOption('bytesPerTurn', options.bytesPerTurn, DEFAULT_BYTES_PER_TURN);
     super({
       writableObjectMode: true,
       readableObjectMode: true,
@@ -80,6 +92,7 @@ export class ChunkDecoder extends Transform {
       },
     });
     this.chunksPerTurn = chunksPerTurn;
+    this.bytesPerTurn = bytesPerTurn;
   }
 
   /** Chunk size in effect for the next incoming chunk. */
@@ -116,7 +129,7 @@ export class ChunkDecoder extends Transform {
       callback(new ChunkError(ErrorCode.CHUNK_INVALID_INPUT, `ChunkDecoder expects Buffer writes, got ${describe(data)}`));
       return;
     }
-    this.turnChunks = 0;
+    this.turnBytes += bytes.length;
     let done: boolean;
     try {
       done = this.parser.push(bytes);
@@ -124,7 +137,7 @@ export class ChunkDecoder extends Transform {
       callback(err as Error);
       return;
     }
-    if (done) callback();
+    if (done && this.turnBytes < this.bytesPerTurn) callback();
     else this.park(callback);
   }
 
@@ -148,6 +161,7 @@ export class ChunkDecoder extends Transform {
     if (callback === null || this.destroyed || this.waitingForRead) return;
     this.parked = null;
     this.turnChunks = 0;
+    this.turnBytes = 0;
     let done: boolean;
     try {
       done = this.parser.resume();

@@ -80,6 +80,12 @@ export class MessageAssembler extends Transform {
     super._read(size);
   }
 
+  /** Partial messages go with the stream (and their charges with any memory account). */
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.collector.clear();
+    callback(err);
+  }
+
   override _flush(callback: TransformCallback): void {
     try {
       this.collector.end();
