@@ -78,3 +78,26 @@ test('chunksPerTurn is an option', async () => {
   assert.equal(total, 100);
   assert.ok(maxBatch <= 10, `${maxBatch}`);
 });
+
+test('bytesPerTurn: reads written in one go are taken in about bytesPerTurn bytes per turn', async () => {
+  const decoder = new ChunkDecoder({ chunkSize: 65536, bytesPerTurn: 128 * 1024 });
+  // 16 reads of one 60 000-byte message each.
+  const message = Buffer.alloc(12 + 60_000, 5);
+  message.set([0x04, 0, 0, 0, 0x00, 0xea, 0x60, 9, 1, 0, 0, 0], 0);
+  const perTurn: number[] = [];
+  let count = 0;
+  decoder.on('data', () => count++);
+  const tick = (): void => {
+    perTurn.push(count);
+    count = 0;
+    if (perTurn.reduce((a, b) => a + b, 0) < 16) setImmediate(tick);
+  };
+  setImmediate(tick);
+  for (let i = 0; i < 16; i++) decoder.write(Buffer.from(message));
+  decoder.end();
+  await once(decoder, 'end');
+  perTurn.push(count);
+  assert.equal(perTurn.reduce((a, b) => a + b, 0), 16);
+  // 128 KiB is two reads and a bit: at most three messages between two turns.
+  assert.ok(Math.max(...perTurn) <= 3, `messages per turn: ${perTurn.join(' ')}`);
+});
