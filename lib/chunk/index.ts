@@ -1,9 +1,16 @@
 /** The chunk stream layer (RTMP 1.0 §5.3): bytes ⇄ chunks ⇄ messages. */
 export type { Chunk } from './chunk.js';
-export { ChunkDecoder, type ChunkDecoderOptions } from './chunk-decoder.js';
+export { ChunkDecoder, DEFAULT_BYTES_PER_TURN, DEFAULT_CHUNKS_PER_TURN, type ChunkDecoderOptions } from './chunk-decoder.js';
 export { ChunkParser, type ChunkParserOptions, type ChunkParserSink } from './chunk-parser.js';
 export { MessageAssembler, type MessageAssemblerOptions } from './message-assembler.js';
-export { MessageCollector, type MessageCollectorOptions } from './message-collector.js';
+export {
+  EXACT_ALLOCATION_LIMIT,
+  MAX_VIEW_PARTS,
+  MessageCollector,
+  accumulatorCapacity,
+  type MemoryAccount,
+  type MessageCollectorOptions,
+} from './message-collector.js';
 export { MessageChunker, chunkMessage, type MessageChunkerOptions } from './message-chunker.js';
 export { ChunkEncoder, type ChunkEncoderOptions } from './chunk-encoder.js';
 export { serializeMessage } from './serialize-message.js';

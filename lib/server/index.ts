@@ -5,6 +5,7 @@ export * from './stream-registry.js';
 export * from './subscriber.js';
 export * from './gop-cache.js';
 export * from './status.js';
+export * from './memory-budget.js';
 export { splitQuery, parseQuery } from './query.js';
 // [record-vod] recording and VOD (issue 4)
 export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, type RecordingConfig, type RecorderStats } from './recorder.js';

@@ -322,6 +322,27 @@ describe('attacks on memory and the event loop, default config, a healthy pair b
     await health.pair.close();
   });
 
+  it('limits.aggregate is settable on the server: nesting allowed to depth 2, at most 10 sub-messages', async () => {
+    const { server, port } = await listening({ limits: { aggregate: { maxMessages: 10, maxDepth: 2 } } });
+    const send = async (aggregate: Buffer): Promise<{ conn: ServerConnection; socket: net.Socket }> => {
+      const started = nextConnection(server);
+      const { socket } = await handshaken(port);
+      const conn = await started;
+      socket.write(Buffer.concat([header(aggregate.length, MessageType.Aggregate), chunked(aggregate, 128)]));
+      return { conn, socket };
+    };
+    // Depth 2 is within the limit: the connection delivers its sub-message and stays open.
+    const nested = await send(nestedAggregate(2));
+    let events = 0;
+    nested.conn.commandDecoder!.on('data', () => events++);
+    await waitFor(() => events >= 1, 'the nested sub-message');
+    assert.equal(nested.conn.closed, false);
+    const tooMany = await send(emptySubs(11));
+    const err = await closeOf(server, tooMany.conn);
+    assert.ok(isRtmpError(err, ErrorCode.MESSAGE_AGGREGATE_TOO_MANY), String(err));
+    nested.socket.destroy();
+  });
+
   it('30 connections each holding a large partial message: the budget closes the largest, the rest and the pair keep working, memory returns', async () => {
     const { server, port } = await listening();
     const health = await Health.open(port);
