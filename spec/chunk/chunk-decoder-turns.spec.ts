@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import type { Chunk } from '../../lib/chunk/chunk.js';
 import { ChunkDecoder, DEFAULT_CHUNKS_PER_TURN } from '../../lib/chunk/chunk-decoder.js';
+import { ChunkParser } from '../../lib/chunk/chunk-parser.js';
 
 /** `count` one-byte audio messages on csid 4: a fmt 0 header first, then fmt 2 (timestamp delta 1). */
 function tinyMessages(count: number): Buffer {
@@ -100,4 +101,34 @@ test('bytesPerTurn: reads written in one go are taken in about bytesPerTurn byte
   assert.equal(perTurn.reduce((a, b) => a + b, 0), 16);
   // 128 KiB is two reads and a bit: at most three messages between two turns.
   assert.ok(Math.max(...perTurn) <= 3, `messages per turn: ${perTurn.join(' ')}`);
+});
+
+test('ChunkParser.pause() stops after the chunk being delivered; resume() goes on with the same chunks, in order', () => {
+  const bytes = tinyMessages(50);
+  const all: number[] = [];
+  const plain = new ChunkParser({}, { onChunk: (c) => all.push(c.timestamp), onSetChunkSize() {}, onWindowAckSize() {}, onAcknowledgement() {} });
+  assert.equal(plain.push(bytes), true);
+  const got: number[] = [];
+  let pushes = 0;
+  const parser = new ChunkParser(
+    {},
+    {
+      onChunk: (c) => {
+        got.push(c.timestamp);
+        if (got.length % 7 === 0) parser.pause();
+      },
+      onSetChunkSize() {},
+      onWindowAckSize() {},
+      onAcknowledgement() {},
+    },
+  );
+  let done = parser.push(bytes);
+  while (!done) {
+    pushes++;
+    assert.equal(got.length % 7, 0, 'stopped right after the chunk that paused');
+    done = parser.resume();
+  }
+  assert.deepEqual(got, all);
+  assert.equal(pushes, 7);
+  assert.equal(parser.bufferedBytes, 0);
 });
