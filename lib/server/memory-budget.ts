@@ -14,7 +14,7 @@
  * total plus the backlogs that check last saw.
  */
 import { ErrorCode, SessionError } from '../errors.js';
-import type { MemoryAccount } from '../chunk/message-collector.js';
+import type { MemoryAccount } from '../chunk/index.js';
 
 /** Default cap, sized for a process of about 1 GB: 256 MiB of partial messages and backlogs. */
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;

@@ -25,7 +25,7 @@ import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
-import type { MemoryAccount } from '../chunk/message-collector.js';
+import type { MemoryAccount } from '../chunk/index.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
 import { TickBatch } from './write-batch.js';
 
