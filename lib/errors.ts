@@ -71,6 +71,8 @@ export const ErrorCode = {
   ABORTED: 'ERR_ABORTED',
   SERVER_STATE: 'ERR_SERVER_STATE',
   INVALID_OPTION: 'ERR_INVALID_OPTION',
+  /** A connected client neither published nor played within the server's idleTimeout. */
+  SESSION_IDLE_TIMEOUT: 'ERR_SESSION_IDLE_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

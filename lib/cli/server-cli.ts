@@ -4,7 +4,7 @@
  * recording, VOD, RTMPS and log level. Logs go to stderr; SIGINT/SIGTERM close it gracefully.
  */
 import { readFileSync } from 'node:fs';
-import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
+import { createStreamLogger, logValue, LogLevels, type LogLevel, type Logger } from '../logger.js';
 import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
 import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -137,13 +137,13 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   }
   const who = (conn: { id: string; remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
     `#${conn.id} ${conn.remoteAddress ?? '?'}:${conn.remotePort ?? '?'}`;
-  server.on('connect', (conn, info) => log.info(`connect ${who(conn)} app=${info.app}${info.username ? ` user=${info.username}` : ''}`));
-  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${conn.app}/${name} (${type})`));
-  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${conn.app}/${name}`));
-  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${conn.app}/${name}`));
+  server.on('connect', (conn, info) => log.info(`connect ${who(conn)} app=${logValue(info.app)}${info.username ? ` user=${logValue(info.username)}` : ''}`));
+  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${logValue(`${conn.app}/${name}`)} (${type})`));
+  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
+  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
   server.on('disconnect', (conn) => log.debug(`disconnect ${who(conn)}`));
   server.on('refused', (address) => log.warn(`refused ${address ?? '?'}: too many connections`));
-  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${err.message}`));
+  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${logValue(err.message)}`));
 
   try {
     await server.listen();

@@ -34,7 +34,7 @@ import { dirname } from 'node:path';
 import type { DataEvent, MediaEvent } from '../command/events.js';
 import { encodeScriptData, FlvMuxer } from '../flv/flv-muxer.js';
 import { FLV_TAG_HEADER_LENGTH } from '../flv/flv-tag.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { logValue, silentLogger, type Logger } from '../logger.js';
 import { createMessage } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { indexFlvFile, lastTagTimestamp } from './flv-file.js';
@@ -235,7 +235,7 @@ export class StreamRecorder {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    this.logger.error(`recording ${this.path}: ${err.message}`);
+    this.logger.error(`recording ${logValue(this.path)}: ${logValue(err.message)}`);
     const n = this.notify;
     if (n && !n.target.closed) n.target.sendStatus(n.streamId, statusInfo('error', RecordStatus.Failed, `Recording ${n.name} failed: ${err.message}`, { details: n.name }));
     if (this.file.destroyed) this.muxer.destroy();
@@ -309,7 +309,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     if (!mode) return undefined;
     const requested = type !== 'live';
     const refuse = (code: string, description: string): 'refused' => {
-      this.logger.info(`recording ${app}/${name} refused: ${description}`);
+      this.logger.info(`recording ${logValue(`${app}/${name}`)} refused: ${logValue(description)}`);
       target.sendStatus(streamId, statusInfo('error', code, description, { details: name }));
       return 'refused';
     };
@@ -332,7 +332,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     }
     if (requested) recorder.notify = { target, streamId, name };
     this.active.add(recorder);
-    this.logger.info(`recording ${app}/${name} to ${where.path} (${mode}${mode === 'append' ? `, from ${recorder.timestampOffset} ms` : ''})`);
+    this.logger.info(`recording ${logValue(`${app}/${name}`)} to ${logValue(where.path)} (${mode}${mode === 'append' ? `, from ${recorder.timestampOffset} ms` : ''})`);
     this.emit('start', recorder, app, name);
     void recorder.whenClosed.then(() => {
       this.active.delete(recorder);

@@ -28,7 +28,7 @@ import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { RtmpEvent } from '../command/events.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { logValue, silentLogger, type Logger } from '../logger.js';
 import { decodeData } from '../message/data.js';
 import { FlvTagType } from '../flv/flv-tag.js';
 import { flvDuration, FlvTagReader, indexFlvFile, readTagAt, seekPointAtOrBefore, type FileTag, type FlvFileIndex } from './flv-file.js';
@@ -153,7 +153,7 @@ export class VodLibrary extends EventEmitter<VodEvents> {
       index = await this.index(found.path, handle);
     } catch (err) {
       await handle?.close().catch(() => undefined);
-      this.logger.warn(`vod ${found.path}: ${(err as Error).message}`);
+      this.logger.warn(`vod ${logValue(found.path)}: ${logValue((err as Error).message)}`);
       target.sendStatus(streamId, statusInfo('error', StatusCode.PlayFailed, `cannot play ${name}: ${(err as Error).message}`, { details: name }));
       return 'refused';
     }
@@ -388,7 +388,7 @@ export class VodPlayer {
         else if (this.target.outboundBacklog > this.library.maxBacklog) await this.socketDrained();
       }
     } catch (err) {
-      this.library.logger.warn(`vod ${this.path}: ${(err as Error).message}`);
+      this.library.logger.warn(`vod ${logValue(this.path)}: ${logValue((err as Error).message)}`);
       if (!this.target.closed) {
         this.target.sendStatus(this.streamId, statusInfo('error', StatusCode.PlayFailed, `playing ${this.name} failed: ${(err as Error).message}`, { details: this.name }));
       }
