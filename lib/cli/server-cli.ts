@@ -23,6 +23,9 @@ export const SERVER_FLAGS: FlagSpecs = {
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
   'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
+  'connect-timeout': { type: 'number', value: 'MS', help: 'close a client whose connect is not accepted this long after the handshake (0: never)', default: '10000' },
+  'idle-timeout': { type: 'number', value: 'MS', help: 'close a connected client that neither publishes nor plays for this long (0: never)', default: '30000' },
+  'max-name-length': { type: 'number', value: 'BYTES', help: 'longest app or stream name accepted', default: '1024' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -61,6 +64,17 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${name} must be a whole number >= 1`);
     return v;
   };
+  const nonNegativeInt = (name: string): number | undefined => {
+    const v = flags[name] as number | undefined;
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`--${name} must be a whole number >= 0`);
+    return v;
+  };
+  const connectTimeout = nonNegativeInt('connect-timeout');
+  if (connectTimeout !== undefined) config.connectTimeout = connectTimeout;
+  const idleTimeout = nonNegativeInt('idle-timeout');
+  if (idleTimeout !== undefined) config.idleTimeout = idleTimeout;
+  const maxNameLength = positiveInt('max-name-length');
+  if (maxNameLength !== undefined) config.maxNameLength = maxNameLength;
   const maxConnections = positiveInt('max-connections');
   if (maxConnections !== undefined) config.maxConnections = maxConnections;
   const chunkSize = positiveInt('chunk-size');
