@@ -103,7 +103,7 @@ describe('phase deadlines (issue 11)', () => {
     assert.deepEqual(codes, [ErrorCode.SESSION_IDLE_TIMEOUT, ErrorCode.SESSION_IDLE_TIMEOUT]);
   });
 
-  it('default config: maxConnections=20 full of tricklers refuses a real ffmpeg, which gets in once connectTimeout (10 s) closed them', async () => {
+  it('default config: maxConnections=20 full of tricklers refuses a real ffmpeg, which gets in once connectTimeout (10 s) closed them', async (t) => {
     const { server, port } = await listening({ maxConnections: 20 });
     const refused: unknown[] = [];
     server.on('refused', (a) => refused.push(a));
@@ -117,6 +117,7 @@ describe('phase deadlines (issue 11)', () => {
     await Promise.all(sockets.map(closedOf));
     const took = Date.now() - started;
     assert.ok(took < DEFAULT_CONNECT_TIMEOUT + 2000, `tricklers held their slots for ${took} ms`);
+    t.diagnostic(`20 tricklers (a byte a second) held maxConnections=20 for ${took} ms (default connectTimeout ${DEFAULT_CONNECT_TIMEOUT} ms)`);
     const published = once(server, 'publish');
     const late = ffmpeg(['-i', source, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/late`]);
     const [, name] = (await published) as [unknown, string];
