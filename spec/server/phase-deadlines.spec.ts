@@ -10,7 +10,7 @@ import type net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../lib/errors.js';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Server } from '../../lib/server/index.js';
-import { SteadyPair, closedOf, handshaken, listening, releaseAll } from '../faults/support.js';
+import { SteadyPair, closedOf, handshaken, listening, releaseAll, tcpConnect } from '../faults/support.js';
 import { ffmpeg, killAll } from '../helpers/ffmpeg.js';
 import { generateFlv, tempDir } from '../helpers/media.js';
 import { closeAll, connectRaw } from '../helpers/raw-client.js';
@@ -51,6 +51,19 @@ describe('phase deadlines (issue 11)', () => {
     assert.equal(new Server({ connectTimeout: 5, idleTimeout: 0 }).settings.connectTimeout, 5);
     assert.throws(() => new Server({ connectTimeout: -1 }), { code: ErrorCode.INVALID_OPTION });
     assert.throws(() => new Server({ idleTimeout: Number.NaN }), { code: ErrorCode.INVALID_OPTION });
+  });
+
+  it('a socket trickling its C0/C1 is closed at handshakeTimeout, however the bytes keep coming', async () => {
+    const handshakeTimeout = 500;
+    const { server, port } = await listening({ handshakeTimeout });
+    const started = Date.now();
+    const socket = await tcpConnect(port);
+    socket.write(Buffer.from([3]));
+    trickle(socket, 50);
+    await closedOf(socket);
+    const took = Date.now() - started;
+    assert.ok(took >= handshakeTimeout - 20 && took < handshakeTimeout + 1500, `closed after ${took} ms`);
+    assert.equal(server.connectionCount, 0);
   });
 
   it('sockets trickling bytes after the handshake are closed at connectTimeout (ERR_CONNECT_TIMEOUT); a healthy pair keeps flowing', async () => {
