@@ -115,6 +115,8 @@ export async function openBelow(root: string, relativePath: string, flags: numbe
   const parts = relativePath.split('/').filter((p) => p !== '');
   const file = parts.pop();
   if (file === undefined) throw escapes('no file name');
+  // The root is the operator's (it may be a link): a recording creates it, as the lexical version did.
+  if (options.createDirs) await mkdir(root, { recursive: true });
   // O_NONBLOCK: a FIFO planted under the root must not block the opening thread (no effect on files).
   const fileFlags = flags | O_NOFOLLOW | O_NONBLOCK;
   const handle = PROC_FD
