@@ -74,6 +74,10 @@ export const ErrorCode = {
   SERVER_STATE: 'ERR_SERVER_STATE',
   INVALID_OPTION: 'ERR_INVALID_OPTION',
   MEMORY_BUDGET: 'ERR_MEMORY_BUDGET',
+  /** A connected client neither published nor played within the server's idleTimeout. */
+  SESSION_IDLE_TIMEOUT: 'ERR_SESSION_IDLE_TIMEOUT',
+  /** A record or VOD path met a symbolic link, a hard-linked or non-regular file below its root. */
+  PATH_ESCAPES_ROOT: 'ERR_PATH_ESCAPES_ROOT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

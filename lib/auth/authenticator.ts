@@ -17,6 +17,7 @@ import { ErrorCode, SessionError } from '../errors.js';
 import { adobeResponse } from './adobe.js';
 import { AUTH_METHODS, authFailedDescription, challengeDescription, needAuthDescription, type AuthMethod } from './descriptions.js';
 import { llnwResponse } from './llnw.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 export interface Credentials {
   username: string;
@@ -50,6 +51,16 @@ export interface AuthOptions {
   challengeTimeout?: number;
   /** Challenges outstanding at once (oldest dropped first). Default 1000. */
   maxPendingChallenges?: number;
+  /** Challenges outstanding per client address (its oldest dropped first), so one address cannot evict everyone's. Default 16. */
+  maxChallengesPerAddress?: number;
+  /** Wrong answers from one address within `failureWindow` that get it refused for `blockDuration`. 0 = never. Default 5. */
+  maxFailures?: number;
+  /** ms over which failures are counted. Default 60,000. */
+  failureWindow?: number;
+  /** ms a blocked address is refused (with the ordinary authfailed answer). Default 60,000. */
+  blockDuration?: number;
+  /** Client addresses the failure counter tracks at once (least recent forgotten first). Default 10,000. */
+  maxTrackedAddresses?: number;
 }
 
 /** The server's `auth` option: credentials, a list of them, a lookup function, or full options. */
@@ -61,12 +72,13 @@ export type AuthVerdict =
       ok: false;
       /** The `_error` description for the client. */
       description: string;
-      /** Why, for logs: step 1, step 2, or the response was wrong/stale/for an unknown user. */
-      reason: 'needauth' | 'challenge' | 'authfailed';
+      /** Why, for logs: step 1, step 2, the response was wrong/stale/for an unknown user, or the address is blocked. */
+      reason: 'needauth' | 'challenge' | 'authfailed' | 'blocked';
     };
 
 export const DEFAULT_CHALLENGE_TIMEOUT = 60_000;
 export const DEFAULT_MAX_PENDING_CHALLENGES = 1000;
+export const DEFAULT_MAX_CHALLENGES_PER_ADDRESS = 16;
 /** Longest user name taken from a query: longer ones fail (and keep the description under 255 bytes). */
 const MAX_USER_LENGTH = 64;
 
@@ -77,6 +89,8 @@ interface PendingChallenge {
   salt: string;
   challenge: string;
   expires: number;
+  /** The client address that asked (undefined: unknown). */
+  address: string | undefined;
 }
 
 /** Query pairs as sent: `+` and `%` are left alone (base64 responses hold `+`, `/`, `=`). */
@@ -120,6 +134,10 @@ export class ConnectAuthenticator {
   private readonly maxPending: number;
   /** Keyed by the value the client echoes: adobe's opaque, llnw's nonce. */
   private readonly pending = new Map<string, PendingChallenge>();
+  /** Outstanding challenges per client address. */
+  private readonly pendingPerAddress = new Map<string, number>();
+  private readonly maxPerAddress: number;
+  private readonly throttle: FailureThrottle;
   private readonly now: () => number;
 
   constructor(option: ServerAuthOption, clock: () => number = Date.now) {
@@ -140,6 +158,26 @@ export class ConnectAuthenticator {
     this.methods = [...methods];
     this.timeout = positive('challengeTimeout', options.challengeTimeout, DEFAULT_CHALLENGE_TIMEOUT);
     this.maxPending = positive('maxPendingChallenges', options.maxPendingChallenges, DEFAULT_MAX_PENDING_CHALLENGES);
+    this.maxPerAddress = positive('maxChallengesPerAddress', options.maxChallengesPerAddress, DEFAULT_MAX_CHALLENGES_PER_ADDRESS);
+    this.throttle = new FailureThrottle(
+      {
+        maxFailures: nonNegative('maxFailures', options.maxFailures),
+        failureWindow: options.failureWindow === undefined ? undefined : positive('failureWindow', options.failureWindow, 1),
+        blockDuration: options.blockDuration === undefined ? undefined : positive('blockDuration', options.blockDuration, 1),
+        maxAddresses: options.maxTrackedAddresses === undefined ? undefined : positive('maxTrackedAddresses', options.maxTrackedAddresses, 1),
+      },
+      clock,
+    );
+  }
+
+  /** Client addresses the failure counter tracks right now (failing recently or blocked). */
+  get trackedAddresses(): number {
+    return this.throttle.size;
+  }
+
+  /** Whether connects from `address` are refused right now after repeated failures. */
+  isBlocked(address: string | undefined): boolean {
+    return this.throttle.blocked(address);
   }
 
   /** Challenges outstanding right now. */
@@ -163,20 +201,25 @@ export class ConnectAuthenticator {
     const method = query.get('authmod') as AuthMethod | undefined;
     const rawUser = query.get('user');
     const advertised = this.methods[0]!;
+    const address = context.remoteAddress;
+    // A blocked address hears the ordinary failure, before anything else is looked at or stored.
+    if (this.throttle.blocked(address)) {
+      return { ok: false, reason: 'blocked', description: authFailedDescription(method && this.methods.includes(method) ? method : advertised) };
+    }
     if (!method || !this.methods.includes(method) || rawUser === undefined || rawUser === '') {
       return { ok: false, reason: 'needauth', description: needAuthDescription(advertised) };
     }
-    if (rawUser.length > MAX_USER_LENGTH || /[\s&?]/.test(rawUser)) return this.failed(method);
+    if (rawUser.length > MAX_USER_LENGTH || /[\s&?]/.test(rawUser)) return this.failed(method, address);
     const response = query.get('response');
-    if (response === undefined) return this.challenge(method, rawUser);
+    if (response === undefined) return this.challenge(method, rawUser, address);
 
     const key = method === 'adobe' ? query.get('opaque') : query.get('nonce');
     const entry = key === undefined ? undefined : this.pending.get(key);
-    if (key !== undefined) this.pending.delete(key); // single use, whatever the outcome
-    if (!entry || entry.method !== method || entry.user !== rawUser || entry.expires < this.now()) return this.failed(method);
+    if (key !== undefined) this.dropPending(key); // single use, whatever the outcome
+    if (!entry || entry.method !== method || entry.user !== rawUser || entry.expires < this.now()) return this.failed(method, address);
 
     const password = await this.passwordOf(percentDecode(rawUser), context);
-    if (password === undefined) return this.failed(method);
+    if (password === undefined) return this.failed(method, address);
     // The user name as the client hashed it: decoded (our client, librtmp) or as sent.
     const names = [...new Set([percentDecode(rawUser), rawUser])];
     const right = names.some((user) => {
@@ -197,7 +240,8 @@ export class ConnectAuthenticator {
       });
       return sameText(response.toLowerCase(), expected);
     });
-    if (!right) return this.failed(method);
+    if (!right) return this.failed(method, address);
+    this.throttle.succeed(address);
     return { ok: true, username: percentDecode(rawUser), method };
   }
 
@@ -208,18 +252,27 @@ export class ConnectAuthenticator {
     return typeof found === 'string' ? found : undefined;
   }
 
-  private challenge(method: AuthMethod, user: string): AuthVerdict {
+  private challenge(method: AuthMethod, user: string, address: string | undefined): AuthVerdict {
     const now = this.now();
     // Drop expired entries (oldest first) and make room: the map never outgrows maxPending.
     for (const [k, v] of this.pending) {
       if (v.expires >= now && this.pending.size < this.maxPending) break;
-      this.pending.delete(k);
+      this.dropPending(k);
+    }
+    // One address may not hold more than maxPerAddress: its own oldest goes, nobody else's.
+    if (address !== undefined && (this.pendingPerAddress.get(address) ?? 0) >= this.maxPerAddress) {
+      for (const [k, v] of this.pending) {
+        if (v.address === address) {
+          this.dropPending(k);
+          break;
+        }
+      }
     }
     if (method === 'adobe') {
       const salt = token(6);
       const challenge = token(6);
       const opaque = token(8);
-      this.pending.set(opaque, { method, user, salt, challenge, expires: now + this.timeout });
+      this.addPending(opaque, { method, user, salt, challenge, expires: now + this.timeout, address });
       return {
         ok: false,
         reason: 'challenge',
@@ -232,13 +285,36 @@ export class ConnectAuthenticator {
       };
     }
     const nonce = token(8);
-    this.pending.set(nonce, { method, user, salt: '', challenge: '', expires: now + this.timeout });
+    this.addPending(nonce, { method, user, salt: '', challenge: '', expires: now + this.timeout, address });
     return { ok: false, reason: 'challenge', description: challengeDescription(method, [['user', user], ['nonce', nonce]]) };
   }
 
-  private failed(method: AuthMethod): AuthVerdict {
+  private addPending(key: string, entry: PendingChallenge): void {
+    this.pending.set(key, entry);
+    if (entry.address !== undefined) this.pendingPerAddress.set(entry.address, (this.pendingPerAddress.get(entry.address) ?? 0) + 1);
+  }
+
+  private dropPending(key: string): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.pending.delete(key);
+    const address = entry.address;
+    if (address === undefined) return;
+    const left = (this.pendingPerAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.pendingPerAddress.set(address, left);
+    else this.pendingPerAddress.delete(address);
+  }
+
+  private failed(method: AuthMethod, address: string | undefined): AuthVerdict {
+    this.throttle.fail(address);
     return { ok: false, reason: 'authfailed', description: authFailedDescription(method) };
   }
+}
+
+function nonNegative(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid(`${name} must be a finite number >= 0, got ${String(value)}`);
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

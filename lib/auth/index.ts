@@ -3,3 +3,4 @@ export * from './adobe.js';
 export * from './llnw.js';
 export * from './descriptions.js';
 export * from './authenticator.js';
+export * from './failure-throttle.js';

@@ -4,7 +4,7 @@
  * recording, VOD, RTMPS and log level. Logs go to stderr; SIGINT/SIGTERM close it gracefully.
  */
 import { readFileSync } from 'node:fs';
-import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
+import { createStreamLogger, logValue, LogLevels, type LogLevel, type Logger } from '../logger.js';
 import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
 import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -23,6 +23,9 @@ export const SERVER_FLAGS: FlagSpecs = {
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
   'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
+  'connect-timeout': { type: 'number', value: 'MS', help: 'close a client whose connect is not accepted this long after the handshake (0: never)', default: '10000' },
+  'idle-timeout': { type: 'number', value: 'MS', help: 'close a connected client that neither publishes nor plays for this long (0: never)', default: '30000' },
+  'max-name-length': { type: 'number', value: 'BYTES', help: 'longest app or stream name accepted', default: '1024' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -61,6 +64,17 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${name} must be a whole number >= 1`);
     return v;
   };
+  const nonNegativeInt = (name: string): number | undefined => {
+    const v = flags[name] as number | undefined;
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`--${name} must be a whole number >= 0`);
+    return v;
+  };
+  const connectTimeout = nonNegativeInt('connect-timeout');
+  if (connectTimeout !== undefined) config.connectTimeout = connectTimeout;
+  const idleTimeout = nonNegativeInt('idle-timeout');
+  if (idleTimeout !== undefined) config.idleTimeout = idleTimeout;
+  const maxNameLength = positiveInt('max-name-length');
+  if (maxNameLength !== undefined) config.maxNameLength = maxNameLength;
   const maxConnections = positiveInt('max-connections');
   if (maxConnections !== undefined) config.maxConnections = maxConnections;
   const chunkSize = positiveInt('chunk-size');
@@ -137,13 +151,13 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   }
   const who = (conn: { id: string; remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
     `#${conn.id} ${conn.remoteAddress ?? '?'}:${conn.remotePort ?? '?'}`;
-  server.on('connect', (conn, info) => log.info(`connect ${who(conn)} app=${info.app}${info.username ? ` user=${info.username}` : ''}`));
-  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${conn.app}/${name} (${type})`));
-  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${conn.app}/${name}`));
-  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${conn.app}/${name}`));
+  server.on('connect', (conn, info) => log.info(`connect ${who(conn)} app=${logValue(info.app)}${info.username ? ` user=${logValue(info.username)}` : ''}`));
+  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${logValue(`${conn.app}/${name}`)} (${type})`));
+  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
+  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
   server.on('disconnect', (conn) => log.debug(`disconnect ${who(conn)}`));
   server.on('refused', (address) => log.warn(`refused ${address ?? '?'}: too many connections`));
-  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${err.message}`));
+  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${logValue(err.message)}`));
 
   try {
     await server.listen();

@@ -12,3 +12,6 @@ export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, t
 export { VodLibrary, VodPlayer, PlayComplete, DEFAULT_VOD_LEAD, type VodConfig, type VodState } from './vod.js';
 export { mediaFilePath, unsafeNameReason, flvStreamName } from './safe-path.js';
 export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
+// Robustness against hostile peers (issue 11): phase deadlines and name limits.
+export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
+export { DEFAULT_MAX_NAME_LENGTH, MAX_ECHOED_NAME_LENGTH, nameProblem } from './stream-name.js';

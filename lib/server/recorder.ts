@@ -28,17 +28,18 @@
  * anything: their failures are logged.
  */
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants as fsConstants, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import type { DataEvent, MediaEvent } from '../command/events.js';
 import { encodeScriptData, FlvMuxer } from '../flv/flv-muxer.js';
 import { FLV_TAG_HEADER_LENGTH } from '../flv/flv-tag.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { ErrorCode } from '../errors.js';
+import { logValue, silentLogger, type Logger } from '../logger.js';
 import { createMessage } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { indexFlvFile, lastTagTimestamp } from './flv-file.js';
-import { mediaFilePath } from './safe-path.js';
+import { mediaFilePath, openBelow } from './safe-path.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { StreamType } from './stream-registry.js';
 
@@ -85,6 +86,8 @@ export interface RecorderStats {
 export interface StreamRecorderOptions {
   maxBacklog?: number;
   logger?: Logger;
+  /** The directory `path` must stay in: no link below it is followed (see openBelow). */
+  root?: string;
 }
 
 /** One recording: an FLV file being written. Create with `StreamRecorder.open`. */
@@ -126,25 +129,31 @@ export class StreamRecorder {
    * starts it; to a file that is not FLV is an FlvError; fs errors are passed on.
    */
   static async open(path: string, mode: 'record' | 'append', options: StreamRecorderOptions = {}): Promise<StreamRecorder> {
-    await mkdir(dirname(path), { recursive: true });
+    // Not truncated at open: a file refused after the open (a hard link) must be left as it was.
+    const { O_CREAT, O_RDWR, O_WRONLY, O_APPEND } = fsConstants;
+    const flags = O_CREAT | (mode === 'append' ? O_RDWR | O_APPEND : O_WRONLY);
+    let handle: FileHandle;
+    if (options.root !== undefined) {
+      handle = await openBelow(options.root, relative(resolve(options.root), resolve(path)).split(/[\\/]/).join('/'), flags, { createDirs: true, singleLink: true });
+    } else {
+      await mkdir(dirname(path), { recursive: true });
+      handle = await open(path, flags, 0o666);
+    }
     let writeHeader = true;
     let offset = 0;
-    if (mode === 'append') {
-      const existing = await stat(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
-      if (existing && existing.size > 0) {
-        const last = await continuation(path);
-        writeHeader = false;
-        offset = last === undefined ? 0 : last + 1;
-      }
+    try {
+      if (mode === 'append') {
+        if ((await handle.stat()).size > 0) {
+          const last = await continuation(handle);
+          writeHeader = false;
+          offset = last === undefined ? 0 : last + 1;
+        }
+      } else await handle.truncate(0);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
     }
-    const file = createWriteStream(path, { flags: writeHeader ? 'w' : 'a', highWaterMark: 256 * 1024 });
-    await new Promise<void>((resolve, reject) => {
-      file.once('ready', resolve);
-      file.once('error', reject);
-    });
+    const file = createWriteStream(path, { fd: handle, highWaterMark: 256 * 1024 });
     return new StreamRecorder(path, mode, offset, file, writeHeader, options);
   }
 
@@ -235,7 +244,7 @@ export class StreamRecorder {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    this.logger.error(`recording ${this.path}: ${err.message}`);
+    this.logger.error(`recording ${logValue(this.path)}: ${logValue(err.message)}`);
     const n = this.notify;
     if (n && !n.target.closed) n.target.sendStatus(n.streamId, statusInfo('error', RecordStatus.Failed, `Recording ${n.name} failed: ${err.message}`, { details: n.name }));
     if (this.file.destroyed) this.muxer.destroy();
@@ -247,17 +256,12 @@ export class StreamRecorder {
  * The timestamp of the last tag of the FLV file at `path` (undefined: no tags), cutting off a
  * damaged tail first so appended tags follow a whole one.
  */
-async function continuation(path: string): Promise<number | undefined> {
-  const handle = await open(path, 'r+');
-  try {
-    const last = await lastTagTimestamp(handle);
-    if (last) return last.tags ? last.timestamp : undefined;
-    const index = await indexFlvFile(handle);
-    if (index.damagedBytes > 0) await handle.truncate(index.end);
-    return index.tagCount > 0 ? index.lastTimestamp : undefined;
-  } finally {
-    await handle.close();
-  }
+async function continuation(handle: FileHandle): Promise<number | undefined> {
+  const last = await lastTagTimestamp(handle);
+  if (last) return last.tags ? last.timestamp : undefined;
+  const index = await indexFlvFile(handle);
+  if (index.damagedBytes > 0) await handle.truncate(index.end);
+  return index.tagCount > 0 ? index.lastTimestamp : undefined;
 }
 
 export interface RecordingsOptions extends RecordingConfig {
@@ -309,7 +313,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     if (!mode) return undefined;
     const requested = type !== 'live';
     const refuse = (code: string, description: string): 'refused' => {
-      this.logger.info(`recording ${app}/${name} refused: ${description}`);
+      this.logger.info(`recording ${logValue(`${app}/${name}`)} refused: ${logValue(description)}`);
       target.sendStatus(streamId, statusInfo('error', code, description, { details: name }));
       return 'refused';
     };
@@ -323,16 +327,16 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     this.paths.add(where.path);
     let recorder: StreamRecorder;
     try {
-      recorder = await StreamRecorder.open(where.path, mode, { maxBacklog: this.maxBacklog, logger: this.logger });
+      recorder = await StreamRecorder.open(where.path, mode, { maxBacklog: this.maxBacklog, logger: this.logger, root: this.dir });
     } catch (err) {
       this.paths.delete(where.path);
       const code = (err as NodeJS.ErrnoException).code;
-      const noAccess = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+      const noAccess = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === ErrorCode.PATH_ESCAPES_ROOT;
       return refuse(noAccess ? RecordStatus.NoAccess : RecordStatus.Failed, `cannot record ${name}: ${(err as Error).message}`);
     }
     if (requested) recorder.notify = { target, streamId, name };
     this.active.add(recorder);
-    this.logger.info(`recording ${app}/${name} to ${where.path} (${mode}${mode === 'append' ? `, from ${recorder.timestampOffset} ms` : ''})`);
+    this.logger.info(`recording ${logValue(`${app}/${name}`)} to ${logValue(where.path)} (${mode}${mode === 'append' ? `, from ${recorder.timestampOffset} ms` : ''})`);
     this.emit('start', recorder, app, name);
     void recorder.whenClosed.then(() => {
       this.active.delete(recorder);

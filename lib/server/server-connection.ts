@@ -17,11 +17,11 @@
  */
 import type { Duplex } from 'node:stream';
 import type { CommandEvent, DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
-import type { Logger } from '../logger.js';
+import { logValue, quoted, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { PeerBandwidthLimit } from '../message/protocol-control.js';
-import { RtmpConnection, type ConnectionOptions } from '../session/connection.js';
+import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/connection.js';
 import type { ConnectAuthenticator } from '../auth/authenticator.js';
 import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
@@ -34,7 +34,9 @@ import {
   statusInfo,
   type StatusInfo,
 } from './status.js';
-import { sendStatus, sendStreamEvent, type LiveStream, type StreamRegistry, type StreamType } from './stream-registry.js';
+import { StreamRegistry, sendStatus, sendStreamEvent, type LiveStream, type StreamType } from './stream-registry.js';
+import { DEFAULT_MAX_NAME_LENGTH, echoedName, nameProblem } from './stream-name.js';
+import { PhaseDeadlines } from './phase-deadlines.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG, Subscriber, type SubscriberTarget } from './subscriber.js';
 // [record-vod] recording and VOD (issue 4): lib/server/recorder.ts, lib/server/vod.ts
 import type { Recordings, StreamRecorder } from './recorder.js';
@@ -69,6 +71,12 @@ export interface ServerHost {
     windowAckSize: number;
     maxPlayerBacklog: number;
     maxStreamsPerConnection: number;
+    /** Longest app, tcUrl or stream name in UTF-8 bytes (tcUrl may be twice that). Default 1024. */
+    maxNameLength?: number;
+    /** ms from the handshake to an accepted connect; 0 = never (see lib/server/phase-deadlines.ts). */
+    connectTimeout?: number;
+    /** ms a connected client may go without publishing or playing; 0 = never. */
+    idleTimeout?: number;
   };
   readonly hooks: {
     onConnect?(conn: ServerConnection, info: ConnectInfo): unknown;
@@ -125,6 +133,7 @@ export class ServerConnection extends RtmpConnection {
   // Outbound backlog accounting: estimated bytes handed to the pipeline vs bytes out of the chunk encoder.
   private bytesIntoPipeline = 0;
   private bytesOutOfPipeline = 0;
+  private readonly deadlines: PhaseDeadlines;
 
   constructor(socket: Duplex, host: ServerHost, options: ServerConnectionOptions) {
     super(socket, options);
@@ -134,6 +143,18 @@ export class ServerConnection extends RtmpConnection {
     const s = socket as Duplex & { remoteAddress?: string; remotePort?: number };
     this.remoteAddress = s.remoteAddress;
     this.remotePort = s.remotePort;
+    const { connectTimeout, idleTimeout } = host.settings;
+    this.deadlines = new PhaseDeadlines((err) => this.destroy(err), { connectTimeout, idleTimeout });
+  }
+
+  /** Every phase has a deadline (handshake, connect, then publish or play): see PhaseDeadlines. */
+  protected override setState(state: ConnectionState): void {
+    super.setState(state);
+    this.deadlines?.enter(state); // undefined while the base constructor runs
+  }
+
+  private get maxNameLength(): number {
+    return this.host.settings.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH;
   }
 
   /** The seed's RemoteAddr. */
@@ -224,7 +245,7 @@ export class ServerConnection extends RtmpConnection {
 
   /** onMessage refused: a call gets `_error`, anything else is dropped. */
   private refuseMessage(event: RtmpEvent, err: unknown): void {
-    this.log.debug(`connection ${this.id}: onMessage refused a ${event.kind} message: ${refusalDescription(err, 'refused')}`);
+    this.log.debug(`connection ${this.id}: onMessage refused a ${event.kind} message: ${logValue(refusalDescription(err, 'refused'))}`);
     if (event.kind === 'command' && event.transactionId > 0) {
       this.replyError(event, refusalCode(err, StatusCode.CallFailed), refusalDescription(err, 'Refused.'));
     }
@@ -338,6 +359,13 @@ export class ServerConnection extends RtmpConnection {
     const appField = stringArg(commandObject.app);
     const tcUrlField = commandObject.tcUrl ?? commandObject.tcurl; // some clients send it in lower case
     const tcUrl = typeof tcUrlField === 'string' ? tcUrlField : undefined;
+    const badName = nameProblem(appField, this.maxNameLength) ?? (tcUrl === undefined ? undefined : nameProblem(tcUrl, 2 * this.maxNameLength));
+    if (badName) {
+      this.log.info(`connection ${this.id}: connect refused: app or tcUrl: ${badName}`);
+      this.replyError(cmd, StatusCode.ConnectRejected, `Connection rejected: app or tcUrl: ${badName}.`);
+      void this.close();
+      return;
+    }
     const { name: appPath, query: appQuery } = splitQuery(appField);
     const app = appPath.replace(/\/+$/, '');
     const query = { ...parseQuery(queryOf(tcUrl ?? '')), ...appQuery };
@@ -356,7 +384,7 @@ export class ServerConnection extends RtmpConnection {
       const verdict = await authenticator.check(appField, tcUrl, { app, remoteAddress: this.remoteAddress });
       if (this.closed || this.state === 'closing') return;
       if (!verdict.ok) {
-        this.log.info(`connection ${this.id}: connect to "${app}" refused: authentication (${verdict.reason})`);
+        this.log.info(`connection ${this.id}: connect to ${quoted(app)} refused: authentication (${verdict.reason})`);
         this.replyError(cmd, StatusCode.ConnectRejected, verdict.description);
         void this.close();
         return;
@@ -366,7 +394,7 @@ export class ServerConnection extends RtmpConnection {
     try {
       await this.host.hooks.onConnect?.(this, info);
     } catch (err) {
-      this.log.info(`connection ${this.id}: connect to "${app}" refused: ${refusalDescription(err, 'refused')}`);
+      this.log.info(`connection ${this.id}: connect to ${quoted(app)} refused: ${logValue(refusalDescription(err, 'refused'))}`);
       this.replyError(cmd, refusalCode(err, StatusCode.ConnectRejected), refusalDescription(err, 'Connection rejected.'));
       void this.close();
       return;
@@ -433,7 +461,12 @@ export class ServerConnection extends RtmpConnection {
     const type = streamTypeOf(cmd.args[1]);
     const slot = this.slot(streamId);
     const badName = (description: string): void =>
-      this.sendStatus(streamId, statusInfo('error', StatusCode.PublishBadName, description, { details: name }));
+      this.sendStatus(streamId, statusInfo('error', StatusCode.PublishBadName, description, { details: echoedName(name) }));
+    const nameIssue = nameProblem(stringArg(cmd.args[0]), this.maxNameLength);
+    if (nameIssue) {
+      badName(`invalid stream name: ${nameIssue}`);
+      return;
+    }
     if (!slot) {
       badName(`no stream ${streamId} (createStream first)`);
       return;
@@ -496,7 +529,12 @@ export class ServerConnection extends RtmpConnection {
     const { name } = splitQuery(rawName);
     const slot = this.slot(streamId);
     const failed = (code: string, description: string): void =>
-      this.sendStatus(streamId, statusInfo('error', code, description, { details: name }));
+      this.sendStatus(streamId, statusInfo('error', code, description, { details: echoedName(name) }));
+    const nameIssue = nameProblem(rawName, this.maxNameLength);
+    if (nameIssue) {
+      failed(StatusCode.PlayStreamNotFound, `invalid stream name: ${nameIssue}`);
+      return;
+    }
     if (!slot) {
       failed(StatusCode.PlayFailed, `no stream ${streamId} (createStream first)`);
       return;
@@ -533,7 +571,7 @@ export class ServerConnection extends RtmpConnection {
     }
     // play on a stream that already plays switches it to the new name.
     if (slot.playing) this.host.registry.unsubscribe(slot.playing);
-    const player = new Subscriber(this, streamId, `${this.app}/${name}`, this.host.settings.maxPlayerBacklog);
+    const player = new Subscriber(this, streamId, StreamRegistry.key(this.app, name), this.host.settings.maxPlayerBacklog);
     slot.playing = player;
     slot.name = name;
     this.setState('playing');

@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import { ErrorCode, SessionError } from '../errors.js';
 import { performServerHandshake } from '../handshake/socket.js';
 import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticator.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { logValue, silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import type { ConnectionLimits } from '../session/connection.js';
 import type { StageSplices } from '../session/stage-chain.js';
@@ -30,6 +30,8 @@ import {
   type ServerHost,
 } from './server-connection.js';
 import { StreamRegistry, type StreamType } from './stream-registry.js';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
+import { DEFAULT_MAX_NAME_LENGTH } from './stream-name.js';
 // [record-vod] recording and VOD (issue 4): options, the server's recordings and VOD library.
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
@@ -77,6 +79,12 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
   writeTimeout?: number;
   /** ms for the RTMP handshake (and the TLS one). Default 10,000. */
   handshakeTimeout?: number;
+  /** ms from the end of the handshake to an accepted connect; bytes arriving do not extend it. 0 = never. Default 10,000. */
+  connectTimeout?: number;
+  /** ms a connected client may go without publishing or playing (again after it stops). 0 = never. Default 30,000. */
+  idleTimeout?: number;
+  /** Longest app or stream name in UTF-8 bytes (tcUrl: twice that); longer ones are refused. Default 1024. */
+  maxNameLength?: number;
   /** Chunk size the server sends with (announced after connect). Default 4096. */
   chunkSize?: number;
   /** Window acknowledgement size and peer bandwidth announced after connect. Default 2,500,000. */
@@ -209,6 +217,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       windowAckSize: checkNonNegative('windowAckSize', config.windowAckSize, 2_500_000) || 2_500_000,
       maxPlayerBacklog: checkNonNegative('limits.maxPlayerBacklog', limits.maxPlayerBacklog, DEFAULT_MAX_PLAYER_BACKLOG),
       maxStreamsPerConnection: checkNonNegative('limits.maxStreamsPerConnection', limits.maxStreamsPerConnection, DEFAULT_MAX_STREAMS_PER_CONNECTION),
+      connectTimeout: checkNonNegative('connectTimeout', config.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+      idleTimeout: checkNonNegative('idleTimeout', config.idleTimeout, DEFAULT_IDLE_TIMEOUT),
+      maxNameLength: checkNonNegative('maxNameLength', config.maxNameLength, DEFAULT_MAX_NAME_LENGTH) || DEFAULT_MAX_NAME_LENGTH,
     };
     this.hooks = {
       onConnect: config.onConnect,
@@ -287,7 +298,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
         this.secure = tls.createServer({ ...tlsOptions, handshakeTimeout: this.handshakeTimeout || undefined }, (socket) =>
           this.accept(socket, true),
         );
-        this.secure.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${err.message}`));
+        this.secure.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${logValue(err.message)}`));
         await this.startListener(this.secure, addr ?? DEFAULT_TLS_ADDR);
       }
     } catch (err) {
@@ -323,7 +334,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   }
 
   private accept(socket: net.Socket, secure: boolean): void {
-    socket.on('error', (err) => this.logger.debug(`socket ${socket.remoteAddress}: ${err.message}`));
+    socket.on('error', (err) => this.logger.debug(`socket ${socket.remoteAddress}: ${logValue(err.message)}`));
     if (this.stateValue !== 'listening') {
       socket.destroy();
       return;
@@ -347,7 +358,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
         this.startConnection(socket, secure, result.rest);
       },
       (err: Error) => {
-        this.logger.debug(`handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${errorCode(err)} ${err.message}`);
+        this.logger.debug(`handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${errorCode(err)} ${logValue(err.message)}`);
         socket.destroy();
       },
     );
@@ -387,7 +398,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     try {
       (this.emit as (e: string, ...a: unknown[]) => boolean)(event, conn, ...args);
     } catch (err) {
-      this.logger.error(`a '${event}' listener threw: ${(err as Error).message}`);
+      this.logger.error(`a '${event}' listener threw: ${logValue((err as Error).message)}`);
     }
   }
 
@@ -396,7 +407,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     if (err) {
       // Why a peer was dropped, with the stable code first so operators (and the fault tests) can
       // match on it: `connection 7 (127.0.0.1:50123) closed: ERR_CHUNK_SIZE_INVALID chunk size ...`.
-      this.logger.warn(`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${err.message}`);
+      this.logger.warn(`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${logValue(err.message)}`);
       this.reportError(err, conn);
     }
     const done = (): void => {
@@ -406,18 +417,18 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     try {
       result = this.config.onDisconnect?.(conn);
     } catch (hookErr) {
-      this.logger.warn(`onDisconnect threw: ${(hookErr as Error).message}`);
+      this.logger.warn(`onDisconnect threw: ${logValue((hookErr as Error).message)}`);
     }
     if (result && typeof (result as Promise<void>).then === 'function') {
       (result as Promise<void>).then(done, (hookErr: Error) => {
-        this.logger.warn(`onDisconnect rejected: ${hookErr.message}`);
+        this.logger.warn(`onDisconnect rejected: ${logValue(hookErr.message)}`);
         done();
       });
     } else done();
   }
 
   private reportError(err: Error, conn?: ServerConnection): void {
-    this.logger.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${err.message}`);
+    this.logger.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${logValue(err.message)}`);
     if (this.listenerCount('error') > 0) this.emit('error', err, conn);
   }
 

@@ -70,8 +70,13 @@ export class StreamRegistry {
     this.cacheLimits = options.gopCacheLimits ?? {};
   }
 
+  /**
+   * The registry key of `app` + `name`: `app/name` with '%' and '/' in the app escaped, so the app
+   * ends at the first bare '/' and `live` + `x/y` (`live/x/y`) is not `live/x` + `y` (`live%2Fx/y`).
+   */
   static key(app: string, name: string): string {
-    return `${app}/${name}`;
+    const safeApp = app.includes('/') || app.includes('%') ? app.replace(/%/g, '%25').replace(/\//g, '%2F') : app;
+    return `${safeApp}/${name}`;
   }
 
   get(app: string, name: string): LiveStream | undefined {

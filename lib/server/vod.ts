@@ -25,14 +25,15 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { RtmpEvent } from '../command/events.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { logValue, silentLogger, type Logger } from '../logger.js';
 import { decodeData } from '../message/data.js';
 import { FlvTagType } from '../flv/flv-tag.js';
 import { flvDuration, FlvTagReader, indexFlvFile, readTagAt, seekPointAtOrBefore, type FileTag, type FlvFileIndex } from './flv-file.js';
-import { mediaFilePath } from './safe-path.js';
+import { mediaFilePath, openBelow } from './safe-path.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 
 /** Server options for VOD (part of ServerConfig). */
@@ -110,24 +111,38 @@ export class VodLibrary extends EventEmitter<VodEvents> {
 
   /** The file for `app/name`, if there is one (a regular file at a safe path). */
   async find(app: string, name: string): Promise<{ path: string; stats: Stats } | undefined> {
+    const found = await this.openFile(app, name);
+    if (!found) return undefined;
+    const stats = await found.handle.stat().finally(() => found.handle.close());
+    return { path: found.path, stats };
+  }
+
+  /**
+   * The open file for `app/name`, or undefined when there is none. No link below vodDir is
+   * followed (lib/server/safe-path.ts openBelow): a link, a FIFO or a device is no file here.
+   */
+  private async openFile(app: string, name: string): Promise<{ path: string; handle: FileHandle } | undefined> {
     const where = mediaFilePath(this.dir, app, name);
     if (!where.ok) return undefined;
-    const stats = await stat(where.path).catch(() => undefined);
-    return stats?.isFile() ? { path: where.path, stats } : undefined;
+    try {
+      return { path: where.path, handle: await openBelow(this.dir, where.relative, fsConstants.O_RDONLY) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.logger.warn(`vod ${logValue(where.relative)} not opened: ${code} ${logValue((err as Error).message)}`);
+      return undefined;
+    }
   }
 
   /** getStreamLength: the file's duration in seconds, 0 when there is no (valid) file. */
   async streamLength(app: string, name: string): Promise<number> {
-    const found = await this.find(app, name);
+    const found = await this.openFile(app, name);
     if (!found) return 0;
-    let handle: FileHandle | undefined;
     try {
-      handle = await open(found.path, 'r');
-      return flvDuration(await this.index(found.path, handle));
+      return flvDuration(await this.index(found.path, found.handle));
     } catch {
       return 0;
     } finally {
-      await handle?.close();
+      await found.handle.close();
     }
   }
 
@@ -144,16 +159,15 @@ export class VodLibrary extends EventEmitter<VodEvents> {
       target.sendStatus(streamId, statusInfo('error', StatusCode.PlayStreamNotFound, `${JSON.stringify(name)} is not a valid stream name: ${where.reason}`, { details: name }));
       return 'refused';
     }
-    const found = await this.find(app, name);
+    const found = await this.openFile(app, name);
     if (!found) return undefined;
-    let handle: FileHandle | undefined;
+    const handle = found.handle;
     let index: FlvFileIndex;
     try {
-      handle = await open(found.path, 'r');
       index = await this.index(found.path, handle);
     } catch (err) {
-      await handle?.close().catch(() => undefined);
-      this.logger.warn(`vod ${found.path}: ${(err as Error).message}`);
+      await handle.close().catch(() => undefined);
+      this.logger.warn(`vod ${logValue(found.path)}: ${logValue((err as Error).message)}`);
       target.sendStatus(streamId, statusInfo('error', StatusCode.PlayFailed, `cannot play ${name}: ${(err as Error).message}`, { details: name }));
       return 'refused';
     }
@@ -388,7 +402,7 @@ export class VodPlayer {
         else if (this.target.outboundBacklog > this.library.maxBacklog) await this.socketDrained();
       }
     } catch (err) {
-      this.library.logger.warn(`vod ${this.path}: ${(err as Error).message}`);
+      this.library.logger.warn(`vod ${logValue(this.path)}: ${logValue((err as Error).message)}`);
       if (!this.target.closed) {
         this.target.sendStatus(this.streamId, statusInfo('error', StatusCode.PlayFailed, `playing ${this.name} failed: ${(err as Error).message}`, { details: this.name }));
       }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { amf0, amf3, Amf0Reader, Amf3Reader } from '../../lib/amf/index.js';
 import { AmfError } from '../../lib/errors.js';
-import { createPrng, type Prng } from '../helpers/prng.js';
+import { createPrng, fuzzIndices, fuzzReplayIndex, inputPrng, type Prng } from '../helpers/prng.js';
 import { amf0Vectors } from './amf0-vectors.js';
 import { amf3Vectors } from './amf3-vectors.js';
 import './fixtures.js';
@@ -54,23 +54,25 @@ function mutate(prng: Prng, source: Buffer): Buffer {
 }
 
 function fuzz(format: string, decode: (b: Buffer) => unknown[], vectors: Buffer[], seed: number): void {
-  const prng = createPrng(seed);
   const heapStart = process.memoryUsage().heapUsed;
   let maxGrowth = 0;
   let errors = 0;
-  for (let i = 0; i < INPUTS_PER_KIND * 2; i++) {
+  // Each input depends on (seed, index) only: FUZZ_REPLAY=i runs input i alone.
+  for (const i of fuzzIndices(INPUTS_PER_KIND * 2)) {
+    const prng = inputPrng(seed, i);
     const input = i < INPUTS_PER_KIND ? randomInput(prng) : mutate(prng, vectors[prng.int(vectors.length)]!);
     try {
       decode(input);
     } catch (err) {
       if (!(err instanceof AmfError)) {
-        assert.fail(`${format} seed ${seed} input #${i} ${input.toString('hex')} threw ${String(err)}`);
+        assert.fail(`${format} seed ${seed} input #${i} (FUZZ_REPLAY=${i}) ${input.toString('hex')} threw ${String(err)}`);
       }
       errors++;
     }
     if (i % 10_000 === 0) maxGrowth = Math.max(maxGrowth, process.memoryUsage().heapUsed - heapStart);
   }
   assert.ok(maxGrowth < HEAP_GROWTH_LIMIT, `${format} heap grew by ${maxGrowth} bytes`);
+  if (fuzzReplayIndex() !== undefined) return;
   // Sanity: the fuzzer really reaches both outcomes.
   assert.ok(errors > INPUTS_PER_KIND / 4 && errors < INPUTS_PER_KIND * 2, `${format}: ${errors} errors`);
 }

@@ -4,6 +4,7 @@
  * message boundary in both directions, so a test sees exactly which message types crossed the wire.
  * The script gets each connection and its events; `standardReplies` answers what servers answer.
  */
+import { AssertionError } from 'node:assert';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
@@ -57,6 +58,9 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
   const connections: FakeConnection[] = [];
   const waiting = new Map<number, (c: FakeConnection) => void>();
   const sockets = new Set<net.Socket>();
+  // A script's failed assertion must fail the test: close() rethrows the first one (a script that
+  // merely ends because the client went away is not a failure).
+  const failures: AssertionError[] = [];
   const onSocket = async (socket: net.Socket): Promise<void> => {
     sockets.add(socket);
     socket.setMaxListeners(30);
@@ -141,7 +145,8 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
     waiting.get(index)?.(fake);
     try {
       await script(fake);
-    } catch {
+    } catch (err) {
+      if (err instanceof AssertionError) failures.push(err);
       conn.destroy();
     }
   };
@@ -162,6 +167,7 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
       for (const s of sockets) s.destroy();
       listener.close();
       await once(listener, 'close');
+      if (failures.length > 0) throw failures[0];
     },
   };
 }

@@ -16,7 +16,7 @@ import { parseHevcDecoderConfig } from '../../lib/codec/hevc.js';
 import { parseMp3Frame } from '../../lib/codec/mp3.js';
 import { parseOpusHead } from '../../lib/codec/opus.js';
 import { parseVp9Config, parseVp9FrameSize } from '../../lib/codec/vp9.js';
-import { createPrng, type Prng } from '../helpers/prng.js';
+import { createPrng, fuzzIndices, fuzzReplayIndex, inputPrng, type Prng } from '../helpers/prng.js';
 import { hex } from '../amf/hex.js';
 import { exAudio, exVideo, multitrack } from './enhanced-tags.js';
 import { aacConfig, av1Record, avcRecord, hevcRecord, opusHead, rawAudio, vp9Keyframe, vp9Record } from './fixtures.js';
@@ -50,19 +50,20 @@ function mutate(prng: Prng, input: Buffer): Buffer {
 
 function fuzz(name: string, seeds: () => Buffer[], parse: (b: Buffer) => unknown, seed: number): void {
   test(`fuzz ${name}: ${N} mutated and random inputs, only RtmpErrors`, () => {
-    const prng = createPrng(seed);
     const corpus = seeds();
     let ok = 0;
-    for (let i = 0; i < N; i++) {
+    // Each input depends on (seed, index) only: FUZZ_REPLAY=i runs input i alone.
+    for (const i of fuzzIndices(N)) {
+      const prng = inputPrng(seed, i);
       const input = i % 4 === 3 ? prng.bytes(prng.int(48)) : mutate(prng, corpus[prng.int(corpus.length)]!);
       try {
         parse(input);
         ok++;
       } catch (err) {
-        if (!(err instanceof RtmpError)) assert.fail(`${name}: ${String(err)} for ${input.toString('hex')}`);
+        if (!(err instanceof RtmpError)) assert.fail(`${name}: input ${i} (FUZZ_REPLAY=${i}): ${String(err)} for ${input.toString('hex')}`);
       }
     }
-    assert.ok(ok > 0, `${name}: some inputs still parse`);
+    if (fuzzReplayIndex() === undefined) assert.ok(ok > 0, `${name}: some inputs still parse`);
   });
 }
 

@@ -173,7 +173,7 @@ async function churn(port: number, prng: Prng, target: number, deadline: number,
 async function main(): Promise<void> {
   const soak = process.env.RTMP_SOAK === '1';
   const target = Number(process.env.CHURN_CONNECTIONS ?? (soak ? 50_000 : 2000));
-  const budget = Number(process.env.CHURN_MS ?? (soak ? 600_000 : 30_000));
+  const budget = Number(process.env.CHURN_MS ?? (soak ? 1_200_000 : 180_000));
   const inFlight = Number(process.env.CHURN_IN_FLIGHT ?? 8);
   const prng = createPrng(Number(process.env.CHURN_SEED ?? 0xc4e2));
   const errors: string[] = [];

@@ -6,8 +6,9 @@
  * its level before the churn (taken after a warm-up round, so code loading and JIT are not
  * counted as churn).
  *
- * In CI: 2000 connections, bounded to 30 s. `RTMP_SOAK=1`: a soak of 50,000 connections bounded
- * to 10 minutes (override with CHURN_CONNECTIONS / CHURN_MS).
+ * In CI: 2000 connections, which must all run within 180 s. `RTMP_SOAK=1`: a soak of 50,000
+ * connections within 20 minutes (override with CHURN_CONNECTIONS / CHURN_MS). A run the time bound
+ * cuts short fails.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,7 +18,7 @@ import type { ChurnReport } from './churn-worker.js';
 
 const soak = process.env.RTMP_SOAK === '1';
 const connections = Number(process.env.CHURN_CONNECTIONS ?? (soak ? 50_000 : 2000));
-const budgetMs = Number(process.env.CHURN_MS ?? (soak ? 600_000 : 30_000));
+const budgetMs = Number(process.env.CHURN_MS ?? (soak ? 1_200_000 : 180_000));
 const worker = fileURLToPath(new URL('./churn-worker.ts', import.meta.url));
 const mib = (n: number): string => (n / 1048576).toFixed(1);
 
@@ -30,8 +31,8 @@ describe('faults: churn', { timeout: budgetMs + 60_000 }, () => {
     assert.equal(result.code, 0, `churn worker exited with ${result.code ?? result.signal}: ${result.stderr.slice(-2000)}\n${lastLine}`);
     const report = JSON.parse(lastLine) as ChurnReport;
     assert.deepEqual(report.errors, []);
-    // At least the CI target, unless the time bound stopped it (then at least a quarter of it).
-    assert.ok(report.connections >= Math.min(connections, 500), `ran ${report.connections} connections`);
+    // A fixed number of connections: a time bound that cut the run short fails it (issue 11), it does not shrink it.
+    assert.ok(report.connections >= connections, `the time bound (${budgetMs} ms) cut the churn short at ${report.connections} of ${connections} connections`);
     assert.ok(report.abrupt > report.connections / 10, `${report.abrupt} left abruptly`);
     assert.equal(report.connectionCountEnd, 0, 'server.connectionCount back to 0');
     assert.equal(report.registryEnd, 0, 'registry empty');

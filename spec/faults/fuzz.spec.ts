@@ -1,14 +1,20 @@
 /**
- * Network fuzzing (issue 5, item 4). Clients complete a valid handshake, then send a chunk stream
- * that is either a seeded mutation of the real ffmpeg publishing session
- * (spec/fixtures/ffmpeg-publish/client-to-server.bin after C0 C1 C2) or pure random bytes, then
- * end their side. For a bounded time (RTMP_FUZZ_MS, default 6 s; RTMP_SOAK=1: 60 s), four at once:
+ * Network fuzzing (issue 5, item 4; issue 11, item 10). Clients complete a valid handshake, then
+ * send a chunk stream and end their side. The inputs (spec/faults/fuzz-inputs.ts) are random bytes,
+ * chunk-level mutations of the real ffmpeg publishing session, and message-level mutations of it
+ * (messages mutated or replaced by attack commands: long names, control characters, names that
+ * alias across apps, `..`), re-chunked validly so that they reach the AMF and command layers. A
+ * fixed number of inputs (RTMP_FUZZ_INPUTS, default 600; RTMP_SOAK=1: 20,000), four at once; the
+ * run fails if its time budget (RTMP_FUZZ_MS, default 120 s) cuts it short. Throughout:
  *
  *   - the server never throws (no 'uncaughtException' / 'unhandledRejection' in this process);
  *   - a publisher/player pair streams throughout and the player gets every frame, in order;
- *   - memory stays bounded (heap after GC back near its start, RSS peak bounded);
+ *   - tricklers (a byte every 200 ms after the handshake, never a whole connect) are closed at the
+ *     server's connectTimeout with ERR_CONNECT_TIMEOUT;
+ *   - memory stays bounded (heap after GC back near its start, RSS peak bounded), and what the
+ *     server sends back to one input stays bounded;
  *   - each connection's verdict is the offline one, exactly: the same bytes decoded offline by the
- *     chunk → message → command stages (`offlineVerdicts`) either pass, and the server closed the
+ *     chunk → message → command stages (`offlineDecode`) either pass, and the server closed the
  *     connection cleanly, or fail, and the server closed it with one of the codes those stages
  *     fail with, typed and logged with its ERR_* code.
  *
@@ -17,106 +23,27 @@
  * a table keyed by port alone once handed clients the verdict of an earlier connection from the
  * same port (the "1 in 2000" discrepancies: a clean input "closed" with a chunk error and the like).
  *
- * Seeded: a failure prints the seed and input index; RTMP_FUZZ_SEED replays another seed.
+ * Seeded and replayable: every input depends on (seed, index) only. A failure prints both;
+ * RTMP_FUZZ_SEED=n runs another seed, FUZZ_REPLAY=idx runs input idx alone (with the same checks).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import type { Transform } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ChunkDecoder, MessageAssembler } from '../../lib/chunk/index.js';
-import { CommandDecoder } from '../../lib/command/command-decoder.js';
 import { ChunkError, ErrorCode, RtmpError } from '../../lib/errors.js';
 import type { Server, ServerConnection } from '../../lib/server/index.js';
-import { createPrng, type Prng } from '../helpers/prng.js';
+import { chunkOnlyInputAt, fuzzInputAt, offlineDecode, seedStream, stageCounts, type Stage } from './fuzz-inputs.js';
 import { ServerCloses, SteadyPair, closedOf, forceGc, handshaken, listening, recordingLogger, releaseAll } from './support.js';
 
 const soak = process.env.RTMP_SOAK === '1';
-const BUDGET_MS = Number(process.env.RTMP_FUZZ_MS ?? (soak ? 60_000 : 6_000));
+const INPUTS = Number(process.env.RTMP_FUZZ_INPUTS ?? (soak ? 20_000 : 600));
+const BUDGET_MS = Number(process.env.RTMP_FUZZ_MS ?? (soak ? 1_200_000 : 120_000));
 const SEED = Number(process.env.RTMP_FUZZ_SEED ?? 0x5eed_f022);
+const REPLAY = process.env.FUZZ_REPLAY === undefined || process.env.FUZZ_REPLAY === '' ? undefined : Number(process.env.FUZZ_REPLAY);
 const IN_FLIGHT = 4;
-
-const capture = readFileSync(fileURLToPath(new URL('../fixtures/ffmpeg-publish/client-to-server.bin', import.meta.url)));
-/** The real session's chunk stream: connect, releaseStream, FCPublish, createStream, publish, media. */
-const seedStream = capture.subarray(1 + 1536 + 1536);
-
-const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x3f, 0x40, 0x7f, 0x80, 0xbf, 0xc0, 0xfe, 0xff];
-
-/** One seeded input: a mutated prefix of the real session (5 in 6) or pure random bytes. */
-export function fuzzInput(prng: Prng): Buffer {
-  if (prng.int(6) === 0) return prng.bytes(1 + prng.int(4096));
-  const length = prng.int(3) === 0 ? seedStream.length : 64 + prng.int(Math.min(seedStream.length, 16_384));
-  let bytes: Buffer = Buffer.from(seedStream.subarray(0, length));
-  const mutations = 1 + (prng.int(2) === 0 ? 0 : prng.int(8)); // half the inputs carry a single mutation
-  for (let m = 0; m < mutations; m++) {
-    const at = prng.int(bytes.length);
-    const span = 1 + prng.int(16);
-    switch (prng.int(7)) {
-      case 0:
-        bytes[at] = bytes[at]! ^ (1 << prng.int(8)); // flip a bit
-        break;
-      case 1:
-        bytes[at] = INTERESTING[prng.int(INTERESTING.length)]!; // a boundary value
-        break;
-      case 2:
-        prng.bytes(span).copy(bytes, at); // overwrite a run with noise
-        break;
-      case 3:
-        bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + span)]); // delete a run
-        break;
-      case 4:
-        bytes = Buffer.concat([bytes.subarray(0, at + span), bytes.subarray(at, at + span), bytes.subarray(at + span)]); // repeat a run
-        break;
-      case 5:
-        bytes = Buffer.concat([bytes.subarray(0, at), prng.bytes(span), bytes.subarray(at)]); // insert noise
-        break;
-      default:
-        bytes = bytes.subarray(0, Math.max(1, at)); // truncate
-    }
-  }
-  return bytes;
-}
-
-/**
- * Runs one inbound stage over `items` synchronously (its `_transform`/`_flush`, outputs captured):
- * what it produced before failing, and the code it failed with. `upstreamFailed`: the stage before
- * failed, so in the server this one is destroyed, never flushed: it fails only on what it got.
- */
-function runStage(stage: Transform, items: unknown[], upstreamFailed = false): { out: unknown[]; code: string | undefined } {
-  const out: unknown[] = [];
-  let code: string | undefined;
-  stage.push = (item: unknown): boolean => {
-    if (item !== null) out.push(item);
-    return true;
-  };
-  const done = (err?: Error | null): void => {
-    if (err && code === undefined) code = String((err as { code?: unknown }).code);
-  };
-  for (const item of items) {
-    stage._write(item, 'buffer' as BufferEncoding, done); // MessageAssembler overrides _write; Transform's own _write calls _transform
-    if (code !== undefined) return { out, code };
-  }
-  if (!upstreamFailed) stage._flush?.(done);
-  return { out, code };
-}
-
-/**
- * The codes the server's inbound stages (chunk decoder → message assembler → command decoder, the
- * server's default limits) fail with on these bytes, each stage fed everything the one before it
- * produced before failing (and flushed only when that one ended cleanly, as in the server's
- * pipeline, which destroys every stage on the first error). The stages run concurrently in the
- * server, so whichever of these fails first in time closes the connection. That is usually the
- * later stage when both fail: a chunk the decoder pushes mostly goes all the way down at once, so
- * a bad message is rejected before the decoder reaches the bad bytes after it. An empty list
- * means the bytes decode cleanly.
- */
-function offlineVerdicts(bytes: Buffer): string[] {
-  const chunks = runStage(new ChunkDecoder(), [bytes]);
-  const messages = runStage(new MessageAssembler(), chunks.out, chunks.code !== undefined);
-  const events = runStage(new CommandDecoder(), messages.out, chunks.code !== undefined || messages.code !== undefined);
-  return [chunks.code, messages.code, events.code].filter((c): c is string => c !== undefined);
-}
+/** The fuzz server's connectTimeout: long enough for a loaded machine, short enough for tricklers. */
+const CONNECT_TIMEOUT = 5000;
+/** Most bytes the server may send back to one fuzz input (a player of the steady stream gets its frames). */
+const MAX_REPLY_BYTES = 256 * 1024;
 
 describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
   afterEach(releaseAll);
@@ -178,7 +105,28 @@ describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
     assert.equal(closes.unclaimedCount, 0);
   });
 
-  it(`mutated and random chunk streams for ${BUDGET_MS} ms: no crash, others unaffected, memory bounded, typed errors logged`, { timeout: BUDGET_MS + 30_000 }, async (t) => {
+  it('inputs reach past the chunk layer: where they stop, before (chunk mutations only) and now', (t) => {
+    const n = REPLAY === undefined ? 1000 : 0;
+    if (n === 0) return t.skip('FUZZ_REPLAY runs one input');
+    const before = stageCounts(Array.from({ length: n }, (_, i) => chunkOnlyInputAt(SEED, i)));
+    const after = stageCounts(Array.from({ length: n }, (_, i) => fuzzInputAt(SEED, i).bytes));
+    const pct = (c: Record<Stage, number>): string => (Object.keys(c) as Stage[]).map((k) => `${k} ${((c[k] * 100) / n).toFixed(1)} %`).join(', ');
+    t.diagnostic(`where ${n} inputs stop (seed ${SEED}): chunk mutations only: ${pct(before)}; with message-level mutations: ${pct(after)}`);
+    assert.ok(after.chunk < n * 0.6, `${after.chunk} of ${n} inputs stop at the chunk layer`);
+    assert.ok(after.command + after.clean > n * 0.4, `${after.command + after.clean} of ${n} inputs reach the command layer`);
+    assert.ok(after.command > n * 0.02, `${after.command} of ${n} inputs fail in AMF/command decoding`);
+  });
+
+  it('FUZZ_REPLAY: an input is the same for its (seed, index) whatever ran before', () => {
+    const a = fuzzInputAt(SEED, 123);
+    fuzzInputAt(SEED, 7);
+    assert.deepEqual(fuzzInputAt(SEED, 123), a);
+    assert.notDeepEqual(fuzzInputAt(SEED + 1, 123).bytes, a.bytes);
+    assert.ok(seedStream.length > 1000);
+  });
+
+  const label = REPLAY === undefined ? `${INPUTS} inputs` : `input ${REPLAY} (FUZZ_REPLAY)`;
+  it(`${label} (random, chunk- and message-level mutations, tricklers): no crash, others unaffected, memory and replies bounded, typed errors logged`, { timeout: BUDGET_MS + 30_000 }, async (t) => {
     const crashes: unknown[] = [];
     const onCrash = (err: unknown): void => {
       crashes.push(err);
@@ -187,7 +135,7 @@ describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
     process.on('unhandledRejection', onCrash);
     try {
       const logger = recordingLogger();
-      const { server, port } = await listening({ logger, maxConnections: 100 });
+      const { server, port } = await listening({ logger, maxConnections: 100, connectTimeout: CONNECT_TIMEOUT });
       const steady = await SteadyPair.open(port);
       // The server's view of each fuzz connection: how it closed and what it logged about it
       // (looked up at once, so the log can be trimmed as we go).
@@ -199,22 +147,26 @@ describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
       let rssPeak = rssBefore;
       steady.startBackground();
 
-      const prng = createPrng(SEED);
+      const indices = REPLAY === undefined ? Array.from({ length: INPUTS }, (_, i) => i) : [REPLAY];
       let next = 0;
       let connections = 0;
       let typed = 0;
       let bytesSent = 0;
+      let maxReply = 0;
       const codes = new Map<string, number>();
+      const stages = new Map<string, number>();
       const started = Date.now();
       const worker = async (): Promise<void> => {
-        while (Date.now() - started < BUDGET_MS) {
-          const index = next++;
-          const input = fuzzInput(prng);
-          const where = `seed ${SEED}, input ${index} (${input.length} bytes)`;
+        while (next < indices.length && Date.now() - started < BUDGET_MS) {
+          const index = indices[next++]!;
+          const { kind, bytes: input } = fuzzInputAt(SEED, index);
+          const where = `seed ${SEED}, input ${index} (FUZZ_REPLAY=${index}; ${kind}, ${input.length} bytes)`;
           const since = closes.mark();
           const { socket } = await handshaken(port);
           const seen = closes.closeOf(socket.localPort!, since);
-          socket.resume(); // read and drop what the server answers
+          let reply = 0;
+          socket.on('data', (b: Buffer) => (reply += b.length)); // count and drop what the server answers
+          socket.resume(); // the handshake paused it: a 'data' listener alone does not resume it
           const closed = closedOf(socket);
           socket.end(input);
           await closed;
@@ -222,31 +174,59 @@ describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
           const { err, logLine } = await seen;
           connections++;
           bytesSent += input.length;
+          maxReply = Math.max(maxReply, reply);
           rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-          const offline = offlineVerdicts(input);
-          if (offline.length === 0) {
+          assert.ok(reply <= MAX_REPLY_BYTES, `${where}: the server sent back ${reply} bytes`);
+          const offline = offlineDecode(input);
+          stages.set(`${kind}:${offline.stage}`, (stages.get(`${kind}:${offline.stage}`) ?? 0) + 1);
+          if (offline.codes.length === 0) {
             assert.equal(err, undefined, `${where} decodes cleanly offline; the server closed it with ${String(err)}`);
             continue;
           }
-          assert.ok(err !== undefined, `${where}: the offline decode fails (${offline.join(', ')}); the server closed it cleanly`);
+          assert.ok(err !== undefined, `${where}: the offline decode fails (${offline.codes.join(', ')}); the server closed it cleanly`);
           assert.ok(err instanceof RtmpError, `${where}: closed with a typed error (got ${String(err)})`);
-          // Whichever stage fails first in the server closes the connection (see offlineVerdicts).
-          assert.ok(offline.includes(err.code), `${where}: the server's ${err.code} is one the offline decode fails with (${offline.join(', ')})`);
+          // Whichever stage fails first in the server closes the connection (see offlineDecode).
+          assert.ok(offline.codes.includes(err.code), `${where}: the server's ${err.code} is one the offline decode fails with (${offline.codes.join(', ')})`);
           assert.ok(logLine?.includes(`closed: ${err.code} `), `${where}: the close is logged with its code (${logLine})`);
           typed++;
           codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
         }
       };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      // Tricklers beside the fuzz: a byte of the real session every 200 ms after the handshake, never
+      // a whole connect; each must be closed at connectTimeout, whatever keeps arriving.
+      let trickled = 0;
+      const trickler = async (): Promise<void> => {
+        while (next < indices.length && Date.now() - started < BUDGET_MS) {
+          const since = closes.mark();
+          const { socket } = await handshaken(port);
+          const seen = closes.closeOf(socket.localPort!, since);
+          const opened = Date.now();
+          socket.resume();
+          let at = 0;
+          const timer = setInterval(() => socket.write(seedStream.subarray(at, ++at)), 200);
+          await closedOf(socket);
+          clearInterval(timer);
+          const held = Date.now() - opened;
+          const { err } = await seen;
+          assert.equal((err as { code?: string } | undefined)?.code, ErrorCode.CONNECT_TIMEOUT, `a trickler was closed with ${String(err)}`);
+          assert.ok(held < CONNECT_TIMEOUT + 3000, `a trickler held its connection ${held} ms`);
+          trickled++;
+        }
+      };
+      await Promise.all([...Array.from({ length: IN_FLIGHT }, worker), ...(REPLAY === undefined ? [trickler(), trickler()] : [])]);
       const elapsed = Date.now() - started;
       await steady.stop();
 
+      // A fixed number of inputs: a time budget that cut the run short is a failure, not a smaller run.
+      assert.equal(connections, indices.length, `the time budget (${BUDGET_MS} ms) cut the run short at ${connections} of ${indices.length} inputs`);
       // No crash, and the steady pair never missed a frame (SteadyPair checks order; this checks the rest).
       assert.deepEqual(crashes, []);
       assert.equal(steady.received, steady.sent);
-      assert.ok(steady.received >= 100, `the steady pair kept streaming (${steady.received} frames)`);
-      assert.ok(connections >= 25, `fuzzed ${connections} connections`);
-      assert.ok(typed >= connections / 2, `most inputs are rejected (${typed} of ${connections})`);
+      if (REPLAY === undefined) {
+        assert.ok(steady.received >= 100, `the steady pair kept streaming (${steady.received} frames)`);
+        assert.ok(typed >= connections / 4, `many inputs are rejected (${typed} of ${connections})`);
+        assert.ok(trickled >= 2, `tricklers were closed (${trickled})`);
+      }
       assert.equal(server.connectionCount, 2, 'only the steady pair is left');
       assert.deepEqual(server.registry.list().map((s) => s.key), ['steady/steady']);
 
@@ -257,9 +237,11 @@ describe('faults: network fuzzing', { timeout: BUDGET_MS + 40_000 }, () => {
       assert.ok(rssPeak - rssBefore < 256 * 1024 * 1024, `RSS peak ${((rssPeak - rssBefore) / 1048576).toFixed(1)} MiB above the start`);
 
       const summary = [...codes].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code}=${n}`).join(' ');
+      const stageSummary = [...stages].sort().map(([k, n]) => `${k}=${n}`).join(' ');
       t.diagnostic(
         `fuzz: ${connections} connections in ${elapsed} ms (${((connections * 1000) / elapsed).toFixed(0)} inputs/s, ` +
-          `${(bytesSent / 1048576).toFixed(1)} MiB), ${typed} closed with typed errors: ${summary}; steady frames ${steady.received}; ` +
+          `${(bytesSent / 1048576).toFixed(1)} MiB), ${typed} closed with typed errors: ${summary}; kind:stage ${stageSummary}; ` +
+          `${trickled} tricklers closed at connectTimeout; largest reply ${maxReply} bytes; steady frames ${steady.received}; ` +
           `heap ${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB after GC, RSS peak +${((rssPeak - rssBefore) / 1048576).toFixed(1)} MiB`,
       );
       assert.equal(closes.unclaimedCount, 0, 'every fuzz connection was matched to its client');

@@ -30,3 +30,20 @@ export function createPrng(seed: number): Prng {
     },
   };
 }
+
+/** The PRNG of input `index` of a run seeded `seed`: each input depends on (seed, index) only. */
+export function inputPrng(seed: number, index: number): Prng {
+  return createPrng((Math.imul(index + 1, 0x9e3779b1) ^ seed) >>> 0);
+}
+
+/** FUZZ_REPLAY=idx: the one input index to run, or undefined for a whole run. */
+export function fuzzReplayIndex(): number | undefined {
+  const value = process.env.FUZZ_REPLAY;
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+/** The input indices a fuzz run goes through: 0..count-1, or only FUZZ_REPLAY's. */
+export function fuzzIndices(count: number): number[] {
+  const replay = fuzzReplayIndex();
+  return replay === undefined ? Array.from({ length: count }, (_, i) => i) : [replay];
+}

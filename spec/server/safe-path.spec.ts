@@ -51,9 +51,9 @@ describe('safe-path: names as relative paths', () => {
 
   it('mediaFilePath: <root>/<app>/<name>.flv inside the root, or which part is unsafe', () => {
     const root = '/srv/media';
-    assert.deepEqual(mediaFilePath(root, 'live', 'flv:cam'), { ok: true, path: join(root, 'live', 'cam.flv'), name: 'cam' });
-    assert.deepEqual(mediaFilePath('rel', 'app/inst', 'a/b.flv'), { ok: true, path: resolve('rel', 'app', 'inst', 'a', 'b.flv'), name: 'a/b' });
-    assert.deepEqual(mediaFilePath(root, '', 'cam'), { ok: true, path: join(root, 'cam.flv'), name: 'cam' });
+    assert.deepEqual(mediaFilePath(root, 'live', 'flv:cam'), { ok: true, path: join(root, 'live', 'cam.flv'), name: 'cam', relative: 'live/cam.flv' });
+    assert.deepEqual(mediaFilePath('rel', 'app/inst', 'a/b.flv'), { ok: true, path: resolve('rel', 'app', 'inst', 'a', 'b.flv'), name: 'a/b', relative: 'app/inst/a/b.flv' });
+    assert.deepEqual(mediaFilePath(root, '', 'cam'), { ok: true, path: join(root, 'cam.flv'), name: 'cam', relative: 'cam.flv' });
     for (const [name, reason] of NAMES) {
       const got = mediaFilePath(root, 'live', name);
       if (reason === undefined) {
