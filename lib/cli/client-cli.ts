@@ -49,7 +49,8 @@ ${formatFlags(CLIENT_FLAGS)}
 Progress: once a second on stderr when it is a terminal (time, media time, bitrate, video
 frames, audio frames, drops), and a summary line at the end. "drops" counts media the client
 discarded: when playing, messages that arrived on another stream than the one played.
-A play ends when the server ends the stream (Play.Stop, Play.Complete, Play.UnpublishNotify).
+A play ends when the server ends the stream (Stream EOF, Play.Stop, Play.Complete,
+Play.UnpublishNotify); media the server sends on message stream 0 counts as the played stream's.
 
 Examples:
   rtmp-client --url rtmp://localhost:1935/live --stream mystream
@@ -115,8 +116,6 @@ export function clientPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (flags.duration !== undefined) plan.duration = flags.duration as number;
   return plan;
 }
-
-const END_CODES = new Set(['NetStream.Play.Stop', 'NetStream.Play.Complete', 'NetStream.Play.UnpublishNotify']);
 
 /** Why a streaming phase ended. */
 type Outcome = { code: number; reason: string };
@@ -298,16 +297,9 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
   stop.addEventListener('abort', onStop, { once: true });
   let ended: string | undefined;
   try {
+    // The iteration finishes when the stream ends (client.playbackEnd says how) or the connection closes.
     for await (const event of client.events()) {
       if (outputError) break;
-      if (event.kind === 'command') {
-        const code = (event.args[0] as { code?: unknown } | undefined)?.code;
-        if (event.name === 'onStatus' && typeof code === 'string' && END_CODES.has(code)) {
-          ended = code;
-          break;
-        }
-        continue;
-      }
       if (event.kind !== 'audio' && event.kind !== 'video' && event.kind !== 'data') continue;
       // A permission flag and the VOD end notice for Flash players, not stream content.
       if (event.kind === 'data' && (event.name === '|RtmpSampleAccess' || event.name === 'onPlayStatus')) continue;
@@ -318,6 +310,8 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
       countMedia(stats, event.kind, event.kind === 'data' ? 0 : event.payload.length, event.timestamp);
       if (!muxer.write(event)) await Promise.race([once(muxer, 'drain'), outputFailed]);
     }
+    const end = client.playbackEnd;
+    if (end && end.reason !== 'stopped') ended = end.reason === 'StreamEOF' ? 'Stream EOF' : end.reason;
   } catch (err) {
     if (!stop.aborted) ended = `error: ${(err as Error).message}`;
   } finally {
@@ -339,6 +333,6 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
     return { code: ExitCode.Io, reason: `cannot write ${toStdout ? 'stdout' : plan.output}: ${outputError.message}` };
   }
   if (stop.aborted) return { code: ExitCode.Ok, reason: 'playing stopped' };
-  if (ended?.startsWith('NetStream.')) return { code: ExitCode.Ok, reason: `stream ended (${ended})` };
+  if (ended && !ended.startsWith('error: ')) return { code: ExitCode.Ok, reason: `stream ended (${ended})` };
   return { code: ExitCode.ConnectionLost, reason: `connection lost${ended ? ` (${ended})` : ''}` };
 }

@@ -30,6 +30,8 @@ import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionO
 import type { Boundary, Direction, StageSplices } from '../session/stage-chain.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
+import { isOnStream, playbackEndOf, type PlaybackEnd, type PlaybackEndReason } from './playback.js';
+import { CommandEncoder } from '../command/command-encoder.js';
 
 /** The seed's ClientState values. */
 export const ClientState = {
@@ -107,6 +109,12 @@ export interface PlayOptions extends CommandOptions {
   duration?: number;
   /** Flush any previous playlist. Sent only when given. */
   reset?: boolean;
+  /**
+   * Keep playing when the publisher stops (Stream EOF, Play.UnpublishNotify), for a live player
+   * that should pick the stream up again when a publisher comes back. Default false: playback ends
+   * there. Play.Stop, Play.Complete and the connection closing end it either way.
+   */
+  waitForPublisher?: boolean;
 }
 
 /** Handles a server→client call; the return value becomes the `_result`, a throw the `_error`. */
@@ -192,6 +200,29 @@ export class ClientConnection extends RtmpConnection {
   announceWindow(size: number): void {
     this.sendWindowAckSize(size);
   }
+
+  /** A received event as the raw message readMessage() gives. */
+  toMessage(event: RtmpEvent): Message {
+    return (this.commandEncoder ?? new CommandEncoder({ encoding: this.encoding })).encode(event);
+  }
+}
+
+/** Queued after the last event of a playback: readers get null there (internal). */
+interface PlaybackEndMark {
+  kind: 'playbackEnd';
+  generation: number;
+}
+
+function isEndMark(event: RtmpEvent | PlaybackEndMark): event is PlaybackEndMark {
+  return event.kind === 'playbackEnd';
+}
+
+/** The stream being played and how its end is recognised. */
+interface PlayingStream {
+  id: number;
+  name: string;
+  waitForPublisher: boolean;
+  paused: boolean;
 }
 
 export class Client extends EventEmitter {
@@ -204,7 +235,14 @@ export class Client extends EventEmitter {
   private readonly handlers = new Map<string, ClientCommandHandler>();
   private readonly waiters = new Map<number, StatusWaiter>();
   private publishStream?: { id: number; name: string };
-  private playStream?: { id: number; name: string };
+  private playStream?: PlayingStream;
+  /** Id of the stream whose playback ended, until the next play(): its trailing events are dropped. */
+  private endedStream?: number;
+  /** Counts play() calls: a reader stops only at the end mark of the current playback. */
+  private playGeneration = 0;
+  /** A reader reached the end mark: reads give null until the next play(). */
+  private readingEnded = false;
+  private lastPlaybackEnd?: PlaybackEnd;
   private drainWait?: Promise<void>;
   private serverCaps?: EnhancedCapabilities;
 
@@ -253,6 +291,11 @@ export class Client extends EventEmitter {
   /** Message stream id of the stream we play, once playing. */
   get playStreamId(): number | undefined {
     return this.playStream?.id;
+  }
+
+  /** How the last playback ended ('playEnd'), undefined before one has ended and while playing. */
+  get playbackEnd(): PlaybackEnd | undefined {
+    return this.lastPlaybackEnd;
   }
 
   // --- connect ---------------------------------------------------------------------------------
@@ -399,8 +442,15 @@ export class Client extends EventEmitter {
     const streamName = this.resolveStreamName(name);
     // Keep what arrives from now on, so nothing between Play.Start and the first read is lost.
     conn.enableQueue();
+    this.playGeneration++;
+    this.readingEnded = false;
+    this.endedStream = undefined;
+    this.lastPlaybackEnd = undefined;
     const streamId = await this.createStream(conn, options);
     const started = this.waitStatus(streamId, 'play', options);
+    // Known before Play.Start: media that follows it at once (on this id or on 0) is the stream's.
+    const playing: PlayingStream = { id: streamId, name: streamName, waitForPublisher: options.waitForPublisher ?? false, paused: false };
+    this.playStream = playing;
     const args: unknown[] = [streamName, options.start ?? -2];
     if (options.duration !== undefined || options.reset !== undefined) args.push(options.duration ?? -1);
     if (options.reset !== undefined) args.push(options.reset);
@@ -418,10 +468,14 @@ export class Client extends EventEmitter {
     try {
       await started;
     } catch (err) {
+      if (this.playStream === playing) this.playStream = undefined;
       conn.notify('deleteStream', null, [streamId]);
       throw err;
     }
-    this.playStream = { id: streamId, name: streamName };
+    if (this.playStream !== playing) {
+      // Ended between Play.Start and here (a very short file): reading ends at once.
+      return streamId;
+    }
     this.setState(ClientState.Subscribing);
     return streamId;
   }
@@ -464,6 +518,8 @@ export class Client extends EventEmitter {
     const stream = this.playStream;
     if (!stream) throw new SessionError(ErrorCode.SESSION_STATE, `${kind}() needs a stream being played`);
     const answered = this.waitStatus(stream.id, kind, options);
+    // Servers send Stream EOF before Pause.Notify: that EOF is the pause's, not the stream's end.
+    if (kind !== 'seek') stream.paused = kind === 'pause';
     const name = kind === 'unpause' ? 'pause' : kind;
     conn.send({ kind: 'command', streamId: stream.id, timestamp: 0, name, transactionId: 0, commandObject: null, args });
     return answered;
@@ -585,16 +641,32 @@ export class Client extends EventEmitter {
 
   // --- receiving ---------------------------------------------------------------------------------
 
-  /** The seed's ReadMessage: next message from the server (media, data, commands), null once closed. */
-  readMessage(): Promise<Message | null> {
+  /**
+   * The seed's ReadMessage: next message from the server (media, data, commands); null once the
+   * played stream has ended (see 'playEnd') or the connection has closed.
+   */
+  async readMessage(): Promise<Message | null> {
     const conn = this.conn;
-    return conn ? conn.readMessage().catch((err: unknown) => this.endOfReading(conn, err)) : Promise.resolve(null);
+    const event = await this.readEvent();
+    return event && conn ? conn.toMessage(event) : null;
   }
 
-  /** Next received event (typed), null once closed. */
-  readEvent(): Promise<RtmpEvent | null> {
+  /** Next received event (typed); null once the played stream has ended or the connection has closed. */
+  async readEvent(): Promise<RtmpEvent | null> {
     const conn = this.conn;
-    return conn ? conn.readEvent().catch((err: unknown) => this.endOfReading(conn, err)) : Promise.resolve(null);
+    if (!conn) return null;
+    for (;;) {
+      if (this.readingEnded) return null;
+      let event: RtmpEvent | PlaybackEndMark | null;
+      try {
+        event = (await conn.readEvent()) as RtmpEvent | PlaybackEndMark | null;
+      } catch (err) {
+        return this.endOfReading(conn, err);
+      }
+      if (event === null || !isEndMark(event)) return event;
+      // Marks of an earlier playback (a play() came after it) are passed over.
+      if (event.generation === this.playGeneration && conn === this.conn) this.readingEnded = true;
+    }
   }
 
   /** A read that fails because the server closed first ends the reading cleanly (null). */
@@ -603,18 +675,83 @@ export class Client extends EventEmitter {
     throw err;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return readUntilNull(() => this.readMessage());
+  /**
+   * Iteration over received messages; it finishes when the played stream ends or the connection
+   * closes. Leaving it early (break, a throw, an aborted `pipeline()`) stops the stream being played.
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<Message> {
+    return this.readAll(() => this.readMessage());
   }
 
-  /** Async iteration over typed events. */
+  /** Async iteration over typed events (finishes and stops as `[Symbol.asyncIterator]` does). */
   events(): AsyncGenerator<RtmpEvent> {
-    return readUntilNull(() => this.readEvent());
+    return this.readAll(() => this.readEvent());
+  }
+
+  private async *readAll<T>(read: () => Promise<T | null>): AsyncGenerator<T> {
+    let finished = false;
+    try {
+      yield* readUntilNull(read);
+      finished = true;
+    } finally {
+      if (!finished) this.stopPlaying();
+    }
+  }
+
+  /**
+   * Stop the stream being played (deleteStream), keeping the connection: reads end, 'playEnd'
+   * fires with reason 'stopped'. Does nothing when nothing plays.
+   */
+  stopPlaying(): void {
+    const conn = this.conn;
+    const playing = this.playStream;
+    if (!conn || conn.closed || !playing) return;
+    this.endPlayback(conn, { reason: 'stopped', streamId: playing.id });
+  }
+
+  /** The played stream ended: release it, let readers finish, tell listeners. */
+  private endPlayback(conn: ClientConnection, end: PlaybackEnd): void {
+    const playing = this.playStream;
+    if (!playing || playing.id !== end.streamId) return;
+    this.playStream = undefined;
+    this.endedStream = end.streamId;
+    this.lastPlaybackEnd = end;
+    const waiter = this.waiters.get(end.streamId);
+    if (waiter?.kind === 'play') {
+      waiter.reject(new CommandError(ErrorCode.PLAY_REJECTED, `the stream ended before Play.Start (${end.reason})`));
+    } else waiter?.reject(new SessionError(ErrorCode.SESSION_STATE, `the stream ended (${end.reason})`));
+    // The server may keep a player subscribed (waiting for a next publisher): release it.
+    conn.notify('deleteStream', null, [end.streamId]);
+    conn.offer({ kind: 'playbackEnd', generation: this.playGeneration } as PlaybackEndMark as unknown as RtmpEvent);
+    if (this.state === ClientState.Subscribing) this.setState(this.publishStream ? ClientState.Publishing : ClientState.Connected);
+    this.emit('playEnd', end);
   }
 
   /** Called by the connection for every event RtmpConnection does not consume itself. */
   handleServerEvent(conn: ClientConnection, event: RtmpEvent): void {
     if (conn !== this.conn) return;
+    const playing = this.playStream;
+    let ended: PlaybackEndReason | undefined;
+    if (playing) {
+      // node-media-server sends the played stream's media on message stream 0.
+      if ((event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') && event.streamId === 0) event.streamId = playing.id;
+      ended = playbackEndOf(event, playing);
+    } else if (this.endedStream !== undefined && this.isTrailing(event, this.endedStream)) {
+      // What a server still sends for a stream whose playback ended (Stream EOF after Play.Stop...).
+      if (event.kind === 'command' && event.name === 'onStatus') this.emit('status', asStatus(event.args[0]), event.streamId);
+      return;
+    }
+    this.routeServerEvent(conn, event);
+    if (ended && playing) this.endPlayback(conn, { reason: ended, streamId: playing.id });
+  }
+
+  private isTrailing(event: RtmpEvent, streamId: number): boolean {
+    if (event.kind === 'command') return event.name === 'onStatus' && (event.streamId === streamId || event.streamId === 0) && isPlayStatus(event.args[0]);
+    if (event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') return event.streamId === streamId || event.streamId === 0;
+    return isOnStream(event, streamId);
+  }
+
+  private routeServerEvent(conn: ClientConnection, event: RtmpEvent): void {
     if (event.kind === 'protocolControl') return;
     if (event.kind === 'userControl') {
       if (event.event.event !== 'PingRequest' && event.event.event !== 'PingResponse') conn.offer(event);
@@ -779,6 +916,12 @@ export class Client extends EventEmitter {
     if (!resolved) throw new SessionError(ErrorCode.INVALID_OPTION, 'no stream name: pass one, put it in the URL, or set config.streamName');
     return resolved;
   }
+}
+
+/** A NetStream.Play.* status (what a server says about a stream it plays). */
+function isPlayStatus(value: unknown): boolean {
+  const code = asStatus(value).code;
+  return typeof code === 'string' && code.startsWith('NetStream.Play.');
 }
 
 function asStatus(value: unknown): ReceivedStatus {
