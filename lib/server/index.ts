@@ -11,3 +11,4 @@ export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, t
 export { VodLibrary, VodPlayer, PlayComplete, DEFAULT_VOD_LEAD, type VodConfig, type VodState } from './vod.js';
 export { mediaFilePath, unsafeNameReason, flvStreamName } from './safe-path.js';
 export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
+export { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';

@@ -30,6 +30,7 @@ import {
   type ServerHost,
 } from './server-connection.js';
 import { StreamRegistry, type StreamType } from './stream-registry.js';
+import type { StreamRequestInfo } from './stream-query.js';
 // [record-vod] recording and VOD (issue 4): options, the server's recordings and VOD library.
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
@@ -99,8 +100,9 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
   enhanced?: ServerEnhancedOptions | false;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
-  onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): void | Promise<void>;
-  onPlay?(conn: ServerConnection, streamName: string): void | Promise<void>;
+  /** `info.query`: the parsed query of the requested name (`key?token=abc`); `streamName` is without it. */
+  onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType, info: StreamRequestInfo): void | Promise<void>;
+  onPlay?(conn: ServerConnection, streamName: string, info: StreamRequestInfo): void | Promise<void>;
   onMessage?(conn: ServerConnection, message: Message): void | Promise<void>;
 }
 
@@ -116,8 +118,8 @@ export interface ServerEvents {
   connection: [conn: ServerConnection];
   /** A client's connect was accepted. */
   connect: [conn: ServerConnection, info: ConnectInfo];
-  publish: [conn: ServerConnection, streamName: string, streamType: StreamType];
-  play: [conn: ServerConnection, streamName: string];
+  publish: [conn: ServerConnection, streamName: string, streamType: StreamType, info: StreamRequestInfo];
+  play: [conn: ServerConnection, streamName: string, info: StreamRequestInfo];
   unpublish: [conn: ServerConnection, streamName: string];
   disconnect: [conn: ServerConnection, err: Error | undefined];
   /** A socket refused at accept because of maxConnections. */
