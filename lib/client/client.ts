@@ -1000,8 +1000,6 @@ function openSocket(target: RtmpUrl, tls: TlsConnectionOptions | undefined, sign
             ...tls,
           })
         : netConnect({ host: target.host, port: target.port });
-    // The socket ends both pipelines (each adds its listeners), and TLS adds its own.
-    socket.setMaxListeners(30);
     const ready = target.scheme === 'rtmps' ? 'secureConnect' : 'connect';
     const cleanup = (): void => {
       socket.off(ready, onReady);

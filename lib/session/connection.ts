@@ -183,6 +183,7 @@ export class RtmpConnection extends EventEmitter {
       this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
     });
     const fail = (err: Error): void => this.destroy(err);
+    const reserved = reserveListeners(this.socket);
     this.inbound = new StageChain(
       'inbound',
       [
@@ -207,6 +208,7 @@ export class RtmpConnection extends EventEmitter {
       o.stages?.outbound,
       fail,
     );
+    reserved.commit();
     this.startWatchdog();
   }
 
@@ -630,6 +632,27 @@ export function messageToEvent(message: Message): RtmpEvent {
   if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
   if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
   return { kind: 'raw', ...base, message };
+}
+
+/** Events `stream.pipeline()` listens to on each of its streams. */
+const PIPELINE_EVENTS = ['close', 'end', 'error', 'finish', 'unpipe', 'data'] as const;
+
+/**
+ * The socket is the inbound pipeline's source and the outbound one's destination: each pipeline
+ * attaches its own close/end/error/finish listeners, which with TLS's and ours pass the default
+ * limit of 10 (MaxListenersExceededWarning on every connection). Those are no leak: the limit is
+ * raised by exactly what the two pipelines attach, so a listener added later still warns.
+ */
+function reserveListeners(socket: Duplex): { commit(): void } {
+  const limit = socket.getMaxListeners();
+  const before = PIPELINE_EVENTS.map((e) => socket.listenerCount(e));
+  socket.setMaxListeners(0);
+  return {
+    commit(): void {
+      const added = Math.max(0, ...PIPELINE_EVENTS.map((e, i) => socket.listenerCount(e) - before[i]!));
+      socket.setMaxListeners(limit === 0 ? 0 : limit + added);
+    },
+  };
 }
 
 function hasStages(stages: Duplex | Duplex[] | undefined): boolean {

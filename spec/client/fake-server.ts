@@ -59,7 +59,6 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
   const sockets = new Set<net.Socket>();
   const onSocket = async (socket: net.Socket): Promise<void> => {
     sockets.add(socket);
-    socket.setMaxListeners(30);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     let rest: Buffer;
