@@ -20,13 +20,14 @@ import { ecmaArray } from '../amf/index.js';
 import { StreamType } from '../command/stream-type.js';
 import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import type { CommandEvent, RtmpEvent } from '../command/events.js';
-import { CommandError, ErrorCode, RtmpError, SessionError, isRtmpError } from '../errors.js';
+import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
 import { performClientHandshake } from '../handshake/index.js';
 import type { HandshakeScheme } from '../handshake/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions } from '../session/connection.js';
+import { boundedClose, type CloseOptions } from '../session/close-options.js';
 import type { Boundary, Direction, StageSplices } from '../session/stage-chain.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
@@ -93,13 +94,27 @@ export interface ClientConfig {
 }
 
 export interface ConnectOptions {
+  /** Aborting rejects with `signal.reason` (AbortError / TimeoutError for AbortSignal.abort() / .timeout()). */
   signal?: AbortSignal;
 }
 
 export interface CommandOptions {
+  /** Aborting rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** ms; overrides `commandTimeout`. */
+  /** ms; overrides `commandTimeout` (0 = no limit). Rejects with ERR_COMMAND_TIMEOUT. */
   timeout?: number;
+}
+
+/** The Client's events, typed: a misspelled name or a wrong listener is a compile error. */
+export interface ClientEvents {
+  /** The state changed (see `ClientState`). */
+  state: [state: ClientState];
+  /** Every onStatus the server sends: its info object and the message stream it came on. */
+  status: [info: ReceivedStatus, streamId: number];
+  /** The played stream ended (Stream EOF, a Play.* end status, or the reader stopped); reads give null. */
+  playEnd: [end: PlaybackEnd];
+  /** The connection closed: the error that ended it, undefined for a clean end. */
+  close: [err: Error | undefined];
 }
 
 export interface PlayOptions extends CommandOptions {
@@ -225,7 +240,7 @@ interface PlayingStream {
   paused: boolean;
 }
 
-export class Client extends EventEmitter {
+export class Client extends EventEmitter<ClientEvents> {
   readonly config: ClientConfig;
   readonly logger: Logger;
   private stateValue: ClientState = ClientState.Disconnected;
@@ -616,18 +631,20 @@ export class Client extends EventEmitter {
   // --- RPC ---------------------------------------------------------------------------------------
 
   /**
-   * Call a method on the server (NetConnection.call): resolves with its `_result` command event
-   * (`args[0]` is usually the return value); rejects with COMMAND_FAILED on `_error` (the error's
-   * `info` is the server's object) or COMMAND_TIMEOUT.
+   * Call a method on the server (NetConnection.call) with `args`: resolves with its `_result`
+   * command event (`args[0]` is usually the return value); rejects with COMMAND_FAILED on `_error`
+   * (the error's `info` is the server's object), COMMAND_TIMEOUT after `options.timeout` (default
+   * `commandTimeout`), or `signal.reason` when `options.signal` aborts.
    */
-  call(name: string, ...args: unknown[]): Promise<CommandEvent> {
+  call(name: string, args: unknown[] = [], options: CommandOptions = {}): Promise<CommandEvent> {
     let conn: ClientConnection;
     try {
+      if (!Array.isArray(args)) throw new SessionError(ErrorCode.INVALID_OPTION, 'call(name, args, options): args must be an array');
       conn = this.requireOpen('call');
     } catch (err) {
       return Promise.reject(err);
     }
-    return conn.call(name, null, args, { timeout: this.config.commandTimeout ?? DEFAULT_TIMEOUT });
+    return conn.call(name, null, args, { timeout: options.timeout ?? this.config.commandTimeout ?? DEFAULT_TIMEOUT, signal: options.signal });
   }
 
   /** Answer server→client calls named `name` (custom RPC). Replaces an earlier handler. */
@@ -850,9 +867,15 @@ export class Client extends EventEmitter {
 
   /**
    * Close: FCUnpublish and deleteStream when publishing (deleteStream when playing), flush what is
-   * queued, end the connection. Resolves once the socket has closed (destroyed after `timeout` ms).
+   * queued, end the connection. Resolves once the socket has closed; at `timeout` ms (default
+   * 5000; 0 = no deadline) it is destroyed instead; aborting `signal` destroys it at once and
+   * rejects with `signal.reason`.
    */
-  async close(options: { timeout?: number } = {}): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    return boundedClose(() => this.closeGracefully(), () => this.conn?.destroy(), options);
+  }
+
+  private async closeGracefully(): Promise<void> {
     const conn = this.conn;
     if (!conn || conn.closed) {
       this.setState(ClientState.Disconnected);
@@ -866,7 +889,7 @@ export class Client extends EventEmitter {
     }
     this.publishStream = undefined;
     this.playStream = undefined;
-    await conn.close(options.timeout ?? 5000);
+    await conn.close({ timeout: 0 }); // the deadline is close()'s
     this.setState(ClientState.Disconnected);
   }
 
@@ -934,7 +957,7 @@ class Deadline {
   private readonly timer?: NodeJS.Timeout;
   private readonly outer?: AbortSignal;
   private readonly onOuterAbort = (): void => {
-    this.controller.abort(new SessionError(ErrorCode.ABORTED, 'connect aborted', { cause: this.outer?.reason }));
+    this.controller.abort(this.outer?.reason);
   };
 
   constructor(timeout: number, outer: AbortSignal | undefined) {
@@ -958,11 +981,10 @@ class Deadline {
   }
 }
 
-/** `promise`, or a rejection with an ABORTED error (or the signal's own RtmpError reason) on abort. */
+/** `promise`, or a rejection with `signal.reason` on abort (as Node core does). */
 function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  const reason = (): Error =>
-    signal.reason instanceof RtmpError ? signal.reason : new SessionError(ErrorCode.ABORTED, 'operation aborted', { cause: signal.reason });
+  const reason = (): unknown => signal.reason;
   if (signal.aborted) {
     promise.catch(noop);
     return Promise.reject(reason());

@@ -20,6 +20,7 @@ import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticat
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import type { ConnectionLimits } from '../session/connection.js';
+import { boundedClose, closeOptions, type CloseOptions } from '../session/close-options.js';
 import type { StageSplices } from '../session/stage-chain.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import {
@@ -111,7 +112,6 @@ export type ServerState = 'idle' | 'listening' | 'closing' | 'closed';
 export const DEFAULT_ADDR = ':1935';
 export const DEFAULT_TLS_ADDR = ':443';
 export const DEFAULT_MAX_CONNECTIONS = 1000;
-const DEFAULT_CLOSE_DEADLINE = 5000;
 
 export interface ServerEvents {
   /** A client finished the handshake. */
@@ -181,6 +181,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   private secure: tls.Server | undefined;
   private stateValue: ServerState = 'idle';
   private closing: Promise<void> | undefined;
+  private closeResult: Promise<void> | undefined;
   private nextId = 1;
   private readonly maxConnections: number;
   private readonly handshakeTimeout: number;
@@ -294,9 +295,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     return this.listen();
   }
 
-  /** The seed's Stop(). */
-  stop(deadline?: number): Promise<void> {
-    return this.close(deadline);
+  /** The seed's Stop(): `close()`. */
+  stop(options?: CloseOptions): Promise<void> {
+    return this.close(options);
   }
 
   private startListener(listener: net.Server, addr: string | number): Promise<void> {
@@ -412,16 +413,37 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   /**
    * Graceful shutdown: stop accepting, tell publishers (Unpublish.Success) and players
    * (Play.UnpublishNotify or Play.Stop, then Stream EOF), flush and close every connection.
-   * Connections still open at the deadline (ms) are destroyed; resolves once everything is closed.
+   * Connections still open after `timeout` ms (default 5000; 0 = no deadline) are destroyed;
+   * resolves once everything is closed. Aborting `signal` destroys them at once and rejects with
+   * `signal.reason`. A later call returns the first call's promise.
    */
-  close(deadline = DEFAULT_CLOSE_DEADLINE): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    if (this.closeResult) return this.closeResult;
+    let timeout: number;
+    try {
+      ({ timeout } = closeOptions(options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.closeResult = boundedClose(
+      () => this.shutdownOnce(timeout),
+      () => {
+        for (const conn of this.connections) conn.destroy();
+        for (const socket of this.sockets) socket.destroy();
+      },
+      { ...options, timeout: 0 }, // each connection has the deadline (below)
+    );
+    return this.closeResult;
+  }
+
+  private shutdownOnce(timeout: number): Promise<void> {
     if (this.closing) return this.closing;
     if (this.stateValue === 'idle') {
       this.stateValue = 'closed';
       return Promise.resolve();
     }
     this.stateValue = 'closing';
-    this.closing = this.shutdown(deadline).finally(() => {
+    this.closing = this.shutdown(timeout).finally(() => {
       this.stateValue = 'closed';
     });
     return this.closing;
@@ -434,7 +456,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
     this.registry.shutdown();
     const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
-    await Promise.all(this.connections.map((c) => c.close(deadline)));
+    await Promise.all(this.connections.map((c) => c.close({ timeout: deadline })));
     await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(listenersClosed);

@@ -75,7 +75,6 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
       writeTimeout: 0,
       stages: { inbound: { messages: tap(received) }, outbound: { messages: tap(sent) } },
     });
-    conn.on('error', () => {});
     conn.enableQueue();
     conn.start(rest);
     const events: RtmpEvent[] = [];
