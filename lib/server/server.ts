@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import type { ConnectionLimits } from '../session/connection.js';
 import { boundedClose, closeOptions, type CloseOptions } from '../session/close-options.js';
+import { isPeerGone } from '../session/peer-gone.js';
 import type { StageSplices } from '../session/stage-chain.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import {
@@ -385,7 +386,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     if (err) {
       // Why a peer was dropped, with the stable code first so operators (and the fault tests) can
       // match on it: `connection 7 (127.0.0.1:50123) closed: ERR_CHUNK_SIZE_INVALID chunk size ...`.
-      this.logger.warn(`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${err.message}`);
+      // A peer that just left (ECONNRESET, EPIPE) is no news for operators: info.
+      this.logger[isPeerGone(err) ? 'info' : 'warn'](`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${err.message}`);
       this.reportError(err, conn);
     }
     const done = (): void => {
