@@ -46,8 +46,8 @@ export function boundedClose(graceful: () => Promise<void>, destroy: () => void,
     return Promise.reject(signal.reason);
   }
   return new Promise<void>((resolve, reject) => {
+    // Not unref'd: a caller awaiting close() is owed its outcome even when nothing else runs.
     const timer = timeout > 0 && Number.isFinite(timeout) ? setTimeout(destroy, timeout) : undefined;
-    timer?.unref();
     const onAbort = (): void => {
       cleanup();
       destroy();
