@@ -11,7 +11,6 @@
  * be called again from either. The pipelines, acknowledgements, pings and timeouts are
  * `RtmpConnection`'s; this file adds the client's side of the NetConnection/NetStream commands.
  */
-import { readUntilNull } from '../session/read-loop.js';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -696,23 +695,55 @@ export class Client extends EventEmitter<ClientEvents> {
    * Iteration over received messages; it finishes when the played stream ends or the connection
    * closes. Leaving it early (break, a throw, an aborted `pipeline()`) stops the stream being played.
    */
-  [Symbol.asyncIterator](): AsyncGenerator<Message> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     return this.readAll(() => this.readMessage());
   }
 
   /** Async iteration over typed events (finishes and stops as `[Symbol.asyncIterator]` does). */
-  events(): AsyncGenerator<RtmpEvent> {
+  events(): AsyncIterableIterator<RtmpEvent> {
     return this.readAll(() => this.readEvent());
   }
 
-  private async *readAll<T>(read: () => Promise<T | null>): AsyncGenerator<T> {
-    let finished = false;
-    try {
-      yield* readUntilNull(read);
-      finished = true;
-    } finally {
-      if (!finished) this.stopPlaying();
-    }
+  /**
+   * An iterator over `read()` until null. Not an async generator: a generator's return() waits for
+   * the pending next() (a read that may never come); this one stops the stream at once, which also
+   * ends the pending read.
+   */
+  private readAll<T>(read: () => Promise<T | null>): AsyncIterableIterator<T> {
+    let done = false;
+    const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const stop = (): void => {
+      if (done) return;
+      done = true;
+      this.stopPlaying();
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: async () => {
+        if (done) return end;
+        let item: T | null;
+        try {
+          item = await read();
+        } catch (err) {
+          stop();
+          throw err;
+        }
+        if (item === null || done) {
+          done = true;
+          return end;
+        }
+        return { done: false, value: item };
+      },
+      return: async () => {
+        stop();
+        return end;
+      },
+      throw: async (err: unknown) => {
+        stop();
+        throw err;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /**

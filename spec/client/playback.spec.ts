@@ -201,6 +201,27 @@ describe('playback ends the same way everywhere', () => {
     }
   });
 
+  it('a pipeline aborted while no data flows stops the stream at once (the pending read ends)', async () => {
+    const server = await scriptedServer({ mediaStream: 'player', frames: 0 });
+    const client = new Client();
+    try {
+      await client.connect(server.url('/live'));
+      const id = await client.play('s');
+      const abort = new AbortController();
+      const sink = new Writable({ objectMode: true, write: (_m, _enc, done) => done() });
+      const piping = pipeline(Readable.from(client), sink, { signal: abort.signal });
+      const ended = new Promise<PlaybackEnd>((resolve) => client.once('playEnd', resolve));
+      setImmediate(() => abort.abort());
+      await assert.rejects(piping, { name: 'AbortError' });
+      assert.deepEqual(await ended, { reason: 'stopped', streamId: id });
+      const deleted = await (await server.connection(0)).nextCommand('deleteStream');
+      assert.deepEqual(deleted.args, [id]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('a break out of events() stops the stream the same way', async () => {
     const server = await scriptedServer({ mediaStream: 'player', frames: 3 });
     const client = new Client();
