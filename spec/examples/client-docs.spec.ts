@@ -54,7 +54,7 @@ function runExample(name: string, args: string[]): Run {
   };
 }
 
-describe('docs/client.md examples', { timeout: 60_000 }, () => {
+describe('docs/client.md examples', { timeout: 240_000 }, () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   before(async () => {
     dir = await tempDir('client-docs');
