@@ -277,13 +277,14 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
     await Promise.race([once(out as NodeJS.EventEmitter, 'open'), outputFailed]);
     if (outputError) return { code: ExitCode.Io, reason: `cannot write ${plan.output}: ${outputError.message}` };
   }
+  let streamId: number;
   try {
-    await client.play(plan.stream);
+    // The id from play() itself: a stream may end (and client.playStreamId clear) before we read it.
+    streamId = await client.play(plan.stream);
   } catch (err) {
     if (!toStdout) (out as NodeJS.WritableStream & { destroy(): void }).destroy();
     return rejected(err, 'play');
   }
-  const streamId = client.playStreamId;
   log.info(`playing ${client.url!.app}/${plan.stream ?? client.url!.streamName} into ${toStdout ? 'stdout' : plan.output}`);
   const stats = newStats();
   const progress = new ProgressReporter(stats, io.stderr);
