@@ -35,6 +35,7 @@ export const CLIENT_FLAGS: FlagSpecs = {
   play: { type: 'boolean', help: 'play the stream into --output' },
   output: { type: 'string', value: 'FILE', help: "with --play: FLV file to write, or '-' for stdout" },
   duration: { type: 'duration', value: 'TIME', help: 'stop after this long (publish or play)' },
+  'idle-timeout': { type: 'duration', value: 'TIME', help: 'with --play: end when no media came for this long (servers that never say the end)' },
   'log-level': { type: 'string', value: 'LEVEL', help: LogLevels.join(', '), default: 'info' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -76,6 +77,8 @@ export interface ClientCliPlan {
   loop: boolean;
   /** ms, when --duration was given. */
   duration?: number;
+  /** ms, when --idle-timeout was given (play). */
+  idleTimeout?: number;
   logLevel: LogLevel;
 }
 
@@ -114,6 +117,10 @@ export function clientPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (file !== undefined) plan.file = file;
   if (output !== undefined) plan.output = output;
   if (flags.duration !== undefined) plan.duration = flags.duration as number;
+  if (flags['idle-timeout'] !== undefined) {
+    if (mode !== 'play') throw new UsageError('--idle-timeout only applies with --play');
+    plan.idleTimeout = flags['idle-timeout'] as number;
+  }
   return plan;
 }
 
@@ -280,7 +287,7 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
   let streamId: number;
   try {
     // The id from play() itself: a stream may end (and client.playStreamId clear) before we read it.
-    streamId = await client.play(plan.stream);
+    streamId = await client.play(plan.stream, plan.idleTimeout ? { idleTimeout: plan.idleTimeout } : {});
   } catch (err) {
     if (!toStdout) (out as NodeJS.WritableStream & { destroy(): void }).destroy();
     return rejected(err, 'play');

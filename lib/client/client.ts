@@ -129,6 +129,12 @@ export interface PlayOptions extends CommandOptions {
    * there. Play.Stop, Play.Complete and the connection closing end it either way.
    */
   waitForPublisher?: boolean;
+  /**
+   * ms without media or data on the played stream after which playback ends (reason 'idle'),
+   * for servers that never say a stream ended (node-media-server 4 keeps players waiting
+   * silently). Counted from Play.Start; 0 or absent = never.
+   */
+  idleTimeout?: number;
 }
 
 /** Handles a server→client call; the return value becomes the `_result`, a throw the `_error`. */
@@ -237,6 +243,9 @@ interface PlayingStream {
   name: string;
   waitForPublisher: boolean;
   paused: boolean;
+  /** Media and data messages received: the idle check looks for no change. */
+  received: number;
+  idleTimer?: NodeJS.Timeout;
 }
 
 export class Client extends EventEmitter<ClientEvents> {
@@ -463,7 +472,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const streamId = await this.createStream(conn, options);
     const started = this.waitStatus(streamId, 'play', options);
     // Known before Play.Start: media that follows it at once (on this id or on 0) is the stream's.
-    const playing: PlayingStream = { id: streamId, name: streamName, waitForPublisher: options.waitForPublisher ?? false, paused: false };
+    const playing: PlayingStream = { id: streamId, name: streamName, waitForPublisher: options.waitForPublisher ?? false, paused: false, received: 0 };
     this.playStream = playing;
     const args: unknown[] = [streamName, options.start ?? -2];
     if (options.duration !== undefined || options.reset !== undefined) args.push(options.duration ?? -1);
@@ -490,6 +499,7 @@ export class Client extends EventEmitter<ClientEvents> {
       // Ended between Play.Start and here (a very short file): reading ends at once.
       return streamId;
     }
+    if (options.idleTimeout && options.idleTimeout > 0) this.watchIdle(conn, playing, options.idleTimeout);
     this.setState(ClientState.Subscribing);
     return streamId;
   }
@@ -757,10 +767,33 @@ export class Client extends EventEmitter<ClientEvents> {
     this.endPlayback(conn, { reason: 'stopped', streamId: playing.id });
   }
 
+  /** Ends playback when nothing arrives on the stream for `idleTimeout` ms (checked a few times per period). */
+  private watchIdle(conn: ClientConnection, playing: PlayingStream, idleTimeout: number): void {
+    let seen = playing.received;
+    let quietSince = Date.now();
+    playing.idleTimer = setInterval(
+      () => {
+        if (this.playStream !== playing || conn.closed) {
+          clearInterval(playing.idleTimer);
+          return;
+        }
+        if (playing.received !== seen || playing.paused) {
+          seen = playing.received;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince >= idleTimeout) {
+          this.endPlayback(conn, { reason: 'idle', streamId: playing.id });
+        }
+      },
+      Math.max(10, Math.min(1000, idleTimeout / 4)),
+    );
+    playing.idleTimer.unref();
+  }
+
   /** The played stream ended: release it, let readers finish, tell listeners. */
   private endPlayback(conn: ClientConnection, end: PlaybackEnd): void {
     const playing = this.playStream;
     if (!playing || playing.id !== end.streamId) return;
+    if (playing.idleTimer) clearInterval(playing.idleTimer);
     this.playStream = undefined;
     this.endedStream = end.streamId;
     this.lastPlaybackEnd = end;
@@ -782,7 +815,10 @@ export class Client extends EventEmitter<ClientEvents> {
     let ended: PlaybackEndReason | undefined;
     if (playing) {
       // node-media-server sends the played stream's media on message stream 0.
-      if ((event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') && event.streamId === 0) event.streamId = playing.id;
+      if (event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') {
+        if (event.streamId === 0) event.streamId = playing.id;
+        if (event.streamId === playing.id) playing.received++;
+      }
       ended = playbackEndOf(event, playing);
     } else if (this.endedStream !== undefined && this.isTrailing(event, this.endedStream)) {
       // What a server still sends for a stream whose playback ended (Stream EOF after Play.Stop...).

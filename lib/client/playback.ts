@@ -5,12 +5,14 @@
  * | ---------------- | ----------------------------------------- | --------------------------------- |
  * | rtmp-pipeline    | Play.UnpublishNotify, Stream EOF          | Play.Complete, Stream EOF, Play.Stop |
  * | nginx-rtmp       | Stream EOF only                           | Stream EOF, Play.Stop             |
- * | node-media-server| Play.UnpublishNotify, Stream EOF          | -                                 |
+ * | node-media-server| nothing (4.4: the player waits on)        | -                                 |
  * | FMS / Wowza      | Play.UnpublishNotify                      | Play.Complete (onPlayStatus), Play.Stop |
  *
  * The first of them ends playback. A player that waits for a publisher to come back
  * (`waitForPublisher`) keeps playing through Stream EOF and UnpublishNotify; Play.Stop and
  * Play.Complete still end it. Stream EOF while a pause is pending is the pause's, not an end.
+ * A server that says nothing (node-media-server 4) is covered by `idleTimeout`: no media for
+ * that long ends playback with reason 'idle'.
  */
 import type { RtmpEvent } from '../command/events.js';
 
@@ -21,7 +23,9 @@ export type PlaybackEndReason =
   | 'NetStream.Play.UnpublishNotify'
   | 'StreamEOF'
   /** The reader stopped iterating early (a `break`, an aborted pipeline): the client stopped the stream. */
-  | 'stopped';
+  | 'stopped'
+  /** No media or data arrived for `idleTimeout` ms. */
+  | 'idle';
 
 export interface PlaybackEnd {
   reason: PlaybackEndReason;

@@ -23,6 +23,27 @@ describe('rtmp-client --play: the end of the stream', () => {
     await dir.remove();
   });
 
+  it('--idle-timeout: a server that never says the end (node-media-server 4) still lets the player finish, exit 0', async () => {
+    const server = await startFakeServer((c) =>
+      standardReplies(c, (e) => {
+        if (e.name !== 'play') return false;
+        status(c, e.streamId, 'status', 'NetStream.Play.Start');
+        for (let i = 0; i < FRAMES; i++) c.conn.send({ kind: 'video', streamId: 0, timestamp: i * 40, payload: Buffer.from([0x27, 1, 0, 0, 0, i]) });
+        return true; // and then silence, the connection open
+      }),
+    );
+    const out = join(dir.dir, 'idle.flv');
+    try {
+      const client = cli('rtmp-client', ['--url', server.url('/live/s'), '--play', '--output', out, '--idle-timeout', '500ms', '--duration', '10s']);
+      const result = await client.exited;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /stream ended \(idle\)/);
+      assert.equal(readFlvTags(await readFile(out)).filter((t) => t.type === 9).length, FRAMES);
+    } finally {
+      await server.close();
+    }
+  });
+
   for (const mediaStream of ['player', 0] as const) {
     const peer = mediaStream === 0 ? 'media on stream 0 (node-media-server)' : 'media on the player stream (nginx-rtmp)';
     it(`${peer}, ended by Stream EOF alone: every frame written, exit 0 within a second`, async () => {

@@ -222,6 +222,26 @@ describe('playback ends the same way everywhere', () => {
     }
   });
 
+  it('idleTimeout: a server that never says the end (node-media-server 4) ends playback with reason idle', async () => {
+    const server = await scriptedServer({ mediaStream: 0, frames: 3 });
+    const client = new Client();
+    try {
+      await client.connect(server.url('/live'));
+      const id = await client.play('s', { idleTimeout: 300 });
+      const started = performance.now();
+      const events = await readers.events(client);
+      const took = performance.now() - started;
+      assert.equal(events.filter((e) => e.kind === 'video').length, 3);
+      assert.deepEqual(client.playbackEnd, { reason: 'idle', streamId: id });
+      assert.ok(took >= 250 && took < 3000, `ended after ${took.toFixed(0)} ms`);
+      const deleted = await (await server.connection(0)).nextCommand('deleteStream');
+      assert.deepEqual(deleted.args, [id]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('a break out of events() stops the stream the same way', async () => {
     const server = await scriptedServer({ mediaStream: 'player', frames: 3 });
     const client = new Client();
