@@ -326,7 +326,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /**
    * Open the connection: TCP (or TLS for rtmps://), handshake, `connect`, then our Set Chunk Size.
    * Rejects with CONNECT_REJECTED (the server's `_error`; `info` holds its object), CONNECT_TIMEOUT,
-   * ABORTED (the signal), INVALID_URL, or the socket/handshake error.
+   * `signal.reason` (the signal aborted), INVALID_URL, or the socket/handshake error.
    */
   async connect(url: string, options: ConnectOptions = {}): Promise<void> {
     if (this.connecting || (this.conn && !this.conn.closed)) {
