@@ -70,6 +70,7 @@ export const ErrorCode = {
   INVALID_URL: 'ERR_INVALID_URL',
   PUBLISH_REJECTED: 'ERR_PUBLISH_REJECTED',
   PLAY_REJECTED: 'ERR_PLAY_REJECTED',
+  /** Not raised any more: an aborted `signal` rejects with `signal.reason` (kept so code matching on it compiles). */
   ABORTED: 'ERR_ABORTED',
   SERVER_STATE: 'ERR_SERVER_STATE',
   INVALID_OPTION: 'ERR_INVALID_OPTION',

@@ -3,7 +3,8 @@
 // globs or look at .ts files, so we list them here. Extra arguments filter by path substring.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -21,6 +22,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Any process warning fails: the hook goes in NODE_OPTIONS, so the test files and every node
+// process they start (the CLIs, the examples, child servers) load it.
+const failOnWarning = pathToFileURL(resolve('spec/setup/fail-on-warning.mjs')).href;
+const nodeOptions = [process.env.NODE_OPTIONS, `--import="${failOnWarning}"`].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
   [
@@ -35,6 +40,6 @@ const result = spawnSync(
     '--test-reporter=spec',
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 process.exit(result.status ?? 1);

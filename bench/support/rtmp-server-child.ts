@@ -55,7 +55,7 @@ process.on('message', (msg: string) => {
   } else if (msg === 'stop') {
     const hardStop = setTimeout(() => process.exit(0), 3000);
     hardStop.unref();
-    server.close(1000).finally(() => process.exit(0));
+    server.close({ timeout: 1000 }).finally(() => process.exit(0));
   }
 });
 process.on('disconnect', () => process.exit(0));

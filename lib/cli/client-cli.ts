@@ -35,6 +35,7 @@ export const CLIENT_FLAGS: FlagSpecs = {
   play: { type: 'boolean', help: 'play the stream into --output' },
   output: { type: 'string', value: 'FILE', help: "with --play: FLV file to write, or '-' for stdout" },
   duration: { type: 'duration', value: 'TIME', help: 'stop after this long (publish or play)' },
+  'idle-timeout': { type: 'duration', value: 'TIME', help: 'with --play: end when no media came for this long (servers that never say the end)' },
   'log-level': { type: 'string', value: 'LEVEL', help: LogLevels.join(', '), default: 'info' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -49,7 +50,8 @@ ${formatFlags(CLIENT_FLAGS)}
 Progress: once a second on stderr when it is a terminal (time, media time, bitrate, video
 frames, audio frames, drops), and a summary line at the end. "drops" counts media the client
 discarded: when playing, messages that arrived on another stream than the one played.
-A play ends when the server ends the stream (Play.Stop, Play.Complete, Play.UnpublishNotify).
+A play ends when the server ends the stream (Stream EOF, Play.Stop, Play.Complete,
+Play.UnpublishNotify); media the server sends on message stream 0 counts as the played stream's.
 
 Examples:
   rtmp-client --url rtmp://localhost:1935/live --stream mystream
@@ -75,6 +77,8 @@ export interface ClientCliPlan {
   loop: boolean;
   /** ms, when --duration was given. */
   duration?: number;
+  /** ms, when --idle-timeout was given (play). */
+  idleTimeout?: number;
   logLevel: LogLevel;
 }
 
@@ -113,10 +117,12 @@ export function clientPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (file !== undefined) plan.file = file;
   if (output !== undefined) plan.output = output;
   if (flags.duration !== undefined) plan.duration = flags.duration as number;
+  if (flags['idle-timeout'] !== undefined) {
+    if (mode !== 'play') throw new UsageError('--idle-timeout only applies with --play');
+    plan.idleTimeout = flags['idle-timeout'] as number;
+  }
   return plan;
 }
-
-const END_CODES = new Set(['NetStream.Play.Stop', 'NetStream.Play.Complete', 'NetStream.Play.UnpublishNotify']);
 
 /** Why a streaming phase ended. */
 type Outcome = { code: number; reason: string };
@@ -278,13 +284,14 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
     await Promise.race([once(out as NodeJS.EventEmitter, 'open'), outputFailed]);
     if (outputError) return { code: ExitCode.Io, reason: `cannot write ${plan.output}: ${outputError.message}` };
   }
+  let streamId: number;
   try {
-    await client.play(plan.stream);
+    // The id from play() itself: a stream may end (and client.playStreamId clear) before we read it.
+    streamId = await client.play(plan.stream, plan.idleTimeout ? { idleTimeout: plan.idleTimeout } : {});
   } catch (err) {
     if (!toStdout) (out as NodeJS.WritableStream & { destroy(): void }).destroy();
     return rejected(err, 'play');
   }
-  const streamId = client.playStreamId;
   log.info(`playing ${client.url!.app}/${plan.stream ?? client.url!.streamName} into ${toStdout ? 'stdout' : plan.output}`);
   const stats = newStats();
   const progress = new ProgressReporter(stats, io.stderr);
@@ -298,16 +305,9 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
   stop.addEventListener('abort', onStop, { once: true });
   let ended: string | undefined;
   try {
+    // The iteration finishes when the stream ends (client.playbackEnd says how) or the connection closes.
     for await (const event of client.events()) {
       if (outputError) break;
-      if (event.kind === 'command') {
-        const code = (event.args[0] as { code?: unknown } | undefined)?.code;
-        if (event.name === 'onStatus' && typeof code === 'string' && END_CODES.has(code)) {
-          ended = code;
-          break;
-        }
-        continue;
-      }
       if (event.kind !== 'audio' && event.kind !== 'video' && event.kind !== 'data') continue;
       // A permission flag and the VOD end notice for Flash players, not stream content.
       if (event.kind === 'data' && (event.name === '|RtmpSampleAccess' || event.name === 'onPlayStatus')) continue;
@@ -318,6 +318,8 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
       countMedia(stats, event.kind, event.kind === 'data' ? 0 : event.payload.length, event.timestamp);
       if (!muxer.write(event)) await Promise.race([once(muxer, 'drain'), outputFailed]);
     }
+    const end = client.playbackEnd;
+    if (end && end.reason !== 'stopped') ended = end.reason === 'StreamEOF' ? 'Stream EOF' : end.reason;
   } catch (err) {
     if (!stop.aborted) ended = `error: ${(err as Error).message}`;
   } finally {
@@ -339,6 +341,6 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
     return { code: ExitCode.Io, reason: `cannot write ${toStdout ? 'stdout' : plan.output}: ${outputError.message}` };
   }
   if (stop.aborted) return { code: ExitCode.Ok, reason: 'playing stopped' };
-  if (ended?.startsWith('NetStream.')) return { code: ExitCode.Ok, reason: `stream ended (${ended})` };
+  if (ended && !ended.startsWith('error: ')) return { code: ExitCode.Ok, reason: `stream ended (${ended})` };
   return { code: ExitCode.ConnectionLost, reason: `connection lost${ended ? ` (${ended})` : ''}` };
 }

@@ -186,7 +186,7 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
       }
       stopping = true;
       log.info(`${signal}: shutting down (${server.connectionCount} connections)`);
-      server.close(5000).then(
+      server.close({ timeout: 5000 }).then(
         () => {
           io.signals.off('SIGINT', onInt);
           io.signals.off('SIGTERM', onTerm);

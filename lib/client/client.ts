@@ -11,7 +11,6 @@
  * be called again from either. The pipelines, acknowledgements, pings and timeouts are
  * `RtmpConnection`'s; this file adds the client's side of the NetConnection/NetStream commands.
  */
-import { readUntilNull } from '../session/read-loop.js';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -20,16 +19,19 @@ import { ecmaArray } from '../amf/index.js';
 import { StreamType } from '../command/stream-type.js';
 import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import type { CommandEvent, RtmpEvent } from '../command/events.js';
-import { CommandError, ErrorCode, RtmpError, SessionError, isRtmpError } from '../errors.js';
+import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
 import { performClientHandshake } from '../handshake/index.js';
 import type { HandshakeScheme } from '../handshake/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import { MessageType } from '../message/message-type.js';
 import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions } from '../session/connection.js';
+import { boundedClose, type CloseOptions } from '../session/close-options.js';
 import type { Boundary, Direction, StageSplices } from '../session/stage-chain.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
+import { isOnStream, playbackEndOf, type PlaybackEnd, type PlaybackEndReason } from './playback.js';
+import { CommandEncoder } from '../command/command-encoder.js';
 
 /** The seed's ClientState values. */
 export const ClientState = {
@@ -91,13 +93,27 @@ export interface ClientConfig {
 }
 
 export interface ConnectOptions {
+  /** Aborting rejects with `signal.reason` (AbortError / TimeoutError for AbortSignal.abort() / .timeout()). */
   signal?: AbortSignal;
 }
 
 export interface CommandOptions {
+  /** Aborting rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** ms; overrides `commandTimeout`. */
+  /** ms; overrides `commandTimeout` (0 = no limit). Rejects with ERR_COMMAND_TIMEOUT. */
   timeout?: number;
+}
+
+/** The Client's events, typed: a misspelled name or a wrong listener is a compile error. */
+export interface ClientEvents {
+  /** The state changed (see `ClientState`). */
+  state: [state: ClientState];
+  /** Every onStatus the server sends: its info object and the message stream it came on. */
+  status: [info: ReceivedStatus, streamId: number];
+  /** The played stream ended (Stream EOF, a Play.* end status, or the reader stopped); reads give null. */
+  playEnd: [end: PlaybackEnd];
+  /** The connection closed: the error that ended it, undefined for a clean end. */
+  close: [err: Error | undefined];
 }
 
 export interface PlayOptions extends CommandOptions {
@@ -107,6 +123,18 @@ export interface PlayOptions extends CommandOptions {
   duration?: number;
   /** Flush any previous playlist. Sent only when given. */
   reset?: boolean;
+  /**
+   * Keep playing when the publisher stops (Stream EOF, Play.UnpublishNotify), for a live player
+   * that should pick the stream up again when a publisher comes back. Default false: playback ends
+   * there. Play.Stop, Play.Complete and the connection closing end it either way.
+   */
+  waitForPublisher?: boolean;
+  /**
+   * ms without media or data on the played stream after which playback ends (reason 'idle'),
+   * for servers that never say a stream ended (node-media-server 4 keeps players waiting
+   * silently). Counted from Play.Start; 0 or absent = never.
+   */
+  idleTimeout?: number;
 }
 
 /** Handles a server→client call; the return value becomes the `_result`, a throw the `_error`. */
@@ -192,9 +220,35 @@ export class ClientConnection extends RtmpConnection {
   announceWindow(size: number): void {
     this.sendWindowAckSize(size);
   }
+
+  /** A received event as the raw message readMessage() gives. */
+  toMessage(event: RtmpEvent): Message {
+    return (this.commandEncoder ?? new CommandEncoder({ encoding: this.encoding })).encode(event);
+  }
 }
 
-export class Client extends EventEmitter {
+/** Queued after the last event of a playback: readers get null there (internal). */
+interface PlaybackEndMark {
+  kind: 'playbackEnd';
+  generation: number;
+}
+
+function isEndMark(event: RtmpEvent | PlaybackEndMark): event is PlaybackEndMark {
+  return event.kind === 'playbackEnd';
+}
+
+/** The stream being played and how its end is recognised. */
+interface PlayingStream {
+  id: number;
+  name: string;
+  waitForPublisher: boolean;
+  paused: boolean;
+  /** Media and data messages received: the idle check looks for no change. */
+  received: number;
+  idleTimer?: NodeJS.Timeout;
+}
+
+export class Client extends EventEmitter<ClientEvents> {
   readonly config: ClientConfig;
   readonly logger: Logger;
   private stateValue: ClientState = ClientState.Disconnected;
@@ -204,7 +258,14 @@ export class Client extends EventEmitter {
   private readonly handlers = new Map<string, ClientCommandHandler>();
   private readonly waiters = new Map<number, StatusWaiter>();
   private publishStream?: { id: number; name: string };
-  private playStream?: { id: number; name: string };
+  private playStream?: PlayingStream;
+  /** Id of the stream whose playback ended, until the next play(): its trailing events are dropped. */
+  private endedStream?: number;
+  /** Counts play() calls: a reader stops only at the end mark of the current playback. */
+  private playGeneration = 0;
+  /** A reader reached the end mark: reads give null until the next play(). */
+  private readingEnded = false;
+  private lastPlaybackEnd?: PlaybackEnd;
   private drainWait?: Promise<void>;
   private serverCaps?: EnhancedCapabilities;
 
@@ -255,12 +316,17 @@ export class Client extends EventEmitter {
     return this.playStream?.id;
   }
 
+  /** How the last playback ended ('playEnd'), undefined before one has ended and while playing. */
+  get playbackEnd(): PlaybackEnd | undefined {
+    return this.lastPlaybackEnd;
+  }
+
   // --- connect ---------------------------------------------------------------------------------
 
   /**
    * Open the connection: TCP (or TLS for rtmps://), handshake, `connect`, then our Set Chunk Size.
    * Rejects with CONNECT_REJECTED (the server's `_error`; `info` holds its object), CONNECT_TIMEOUT,
-   * ABORTED (the signal), INVALID_URL, or the socket/handshake error.
+   * `signal.reason` (the signal aborted), INVALID_URL, or the socket/handshake error.
    */
   async connect(url: string, options: ConnectOptions = {}): Promise<void> {
     if (this.connecting || (this.conn && !this.conn.closed)) {
@@ -399,8 +465,15 @@ export class Client extends EventEmitter {
     const streamName = this.resolveStreamName(name);
     // Keep what arrives from now on, so nothing between Play.Start and the first read is lost.
     conn.enableQueue();
+    this.playGeneration++;
+    this.readingEnded = false;
+    this.endedStream = undefined;
+    this.lastPlaybackEnd = undefined;
     const streamId = await this.createStream(conn, options);
     const started = this.waitStatus(streamId, 'play', options);
+    // Known before Play.Start: media that follows it at once (on this id or on 0) is the stream's.
+    const playing: PlayingStream = { id: streamId, name: streamName, waitForPublisher: options.waitForPublisher ?? false, paused: false, received: 0 };
+    this.playStream = playing;
     const args: unknown[] = [streamName, options.start ?? -2];
     if (options.duration !== undefined || options.reset !== undefined) args.push(options.duration ?? -1);
     if (options.reset !== undefined) args.push(options.reset);
@@ -418,10 +491,15 @@ export class Client extends EventEmitter {
     try {
       await started;
     } catch (err) {
+      if (this.playStream === playing) this.playStream = undefined;
       conn.notify('deleteStream', null, [streamId]);
       throw err;
     }
-    this.playStream = { id: streamId, name: streamName };
+    if (this.playStream !== playing) {
+      // Ended between Play.Start and here (a very short file): reading ends at once.
+      return streamId;
+    }
+    if (options.idleTimeout && options.idleTimeout > 0) this.watchIdle(conn, playing, options.idleTimeout);
     this.setState(ClientState.Subscribing);
     return streamId;
   }
@@ -464,6 +542,8 @@ export class Client extends EventEmitter {
     const stream = this.playStream;
     if (!stream) throw new SessionError(ErrorCode.SESSION_STATE, `${kind}() needs a stream being played`);
     const answered = this.waitStatus(stream.id, kind, options);
+    // Servers send Stream EOF before Pause.Notify: that EOF is the pause's, not the stream's end.
+    if (kind !== 'seek') stream.paused = kind === 'pause';
     const name = kind === 'unpause' ? 'pause' : kind;
     conn.send({ kind: 'command', streamId: stream.id, timestamp: 0, name, transactionId: 0, commandObject: null, args });
     return answered;
@@ -560,18 +640,20 @@ export class Client extends EventEmitter {
   // --- RPC ---------------------------------------------------------------------------------------
 
   /**
-   * Call a method on the server (NetConnection.call): resolves with its `_result` command event
-   * (`args[0]` is usually the return value); rejects with COMMAND_FAILED on `_error` (the error's
-   * `info` is the server's object) or COMMAND_TIMEOUT.
+   * Call a method on the server (NetConnection.call) with `args`: resolves with its `_result`
+   * command event (`args[0]` is usually the return value); rejects with COMMAND_FAILED on `_error`
+   * (the error's `info` is the server's object), COMMAND_TIMEOUT after `options.timeout` (default
+   * `commandTimeout`), or `signal.reason` when `options.signal` aborts.
    */
-  call(name: string, ...args: unknown[]): Promise<CommandEvent> {
+  call(name: string, args: unknown[] = [], options: CommandOptions = {}): Promise<CommandEvent> {
     let conn: ClientConnection;
     try {
+      if (!Array.isArray(args)) throw new SessionError(ErrorCode.INVALID_OPTION, 'call(name, args, options): args must be an array');
       conn = this.requireOpen('call');
     } catch (err) {
       return Promise.reject(err);
     }
-    return conn.call(name, null, args, { timeout: this.config.commandTimeout ?? DEFAULT_TIMEOUT });
+    return conn.call(name, null, args, { timeout: options.timeout ?? this.config.commandTimeout ?? DEFAULT_TIMEOUT, signal: options.signal });
   }
 
   /** Answer server→client calls named `name` (custom RPC). Replaces an earlier handler. */
@@ -585,16 +667,32 @@ export class Client extends EventEmitter {
 
   // --- receiving ---------------------------------------------------------------------------------
 
-  /** The seed's ReadMessage: next message from the server (media, data, commands), null once closed. */
-  readMessage(): Promise<Message | null> {
+  /**
+   * The seed's ReadMessage: next message from the server (media, data, commands); null once the
+   * played stream has ended (see 'playEnd') or the connection has closed.
+   */
+  async readMessage(): Promise<Message | null> {
     const conn = this.conn;
-    return conn ? conn.readMessage().catch((err: unknown) => this.endOfReading(conn, err)) : Promise.resolve(null);
+    const event = await this.readEvent();
+    return event && conn ? conn.toMessage(event) : null;
   }
 
-  /** Next received event (typed), null once closed. */
-  readEvent(): Promise<RtmpEvent | null> {
+  /** Next received event (typed); null once the played stream has ended or the connection has closed. */
+  async readEvent(): Promise<RtmpEvent | null> {
     const conn = this.conn;
-    return conn ? conn.readEvent().catch((err: unknown) => this.endOfReading(conn, err)) : Promise.resolve(null);
+    if (!conn) return null;
+    for (;;) {
+      if (this.readingEnded) return null;
+      let event: RtmpEvent | PlaybackEndMark | null;
+      try {
+        event = (await conn.readEvent()) as RtmpEvent | PlaybackEndMark | null;
+      } catch (err) {
+        return this.endOfReading(conn, err);
+      }
+      if (event === null || !isEndMark(event)) return event;
+      // Marks of an earlier playback (a play() came after it) are passed over.
+      if (event.generation === this.playGeneration && conn === this.conn) this.readingEnded = true;
+    }
   }
 
   /** A read that fails because the server closed first ends the reading cleanly (null). */
@@ -603,18 +701,141 @@ export class Client extends EventEmitter {
     throw err;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return readUntilNull(() => this.readMessage());
+  /**
+   * Iteration over received messages; it finishes when the played stream ends or the connection
+   * closes. Leaving it early (break, a throw, an aborted `pipeline()`) stops the stream being played.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this.readAll(() => this.readMessage());
   }
 
-  /** Async iteration over typed events. */
-  events(): AsyncGenerator<RtmpEvent> {
-    return readUntilNull(() => this.readEvent());
+  /** Async iteration over typed events (finishes and stops as `[Symbol.asyncIterator]` does). */
+  events(): AsyncIterableIterator<RtmpEvent> {
+    return this.readAll(() => this.readEvent());
+  }
+
+  /**
+   * An iterator over `read()` until null. Not an async generator: a generator's return() waits for
+   * the pending next() (a read that may never come); this one stops the stream at once, which also
+   * ends the pending read.
+   */
+  private readAll<T>(read: () => Promise<T | null>): AsyncIterableIterator<T> {
+    let done = false;
+    const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const stop = (): void => {
+      if (done) return;
+      done = true;
+      this.stopPlaying();
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: async () => {
+        if (done) return end;
+        let item: T | null;
+        try {
+          item = await read();
+        } catch (err) {
+          stop();
+          throw err;
+        }
+        if (item === null || done) {
+          done = true;
+          return end;
+        }
+        return { done: false, value: item };
+      },
+      return: async () => {
+        stop();
+        return end;
+      },
+      throw: async (err: unknown) => {
+        stop();
+        throw err;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /**
+   * Stop the stream being played (deleteStream), keeping the connection: reads end, 'playEnd'
+   * fires with reason 'stopped'. Does nothing when nothing plays.
+   */
+  stopPlaying(): void {
+    const conn = this.conn;
+    const playing = this.playStream;
+    if (!conn || conn.closed || !playing) return;
+    this.endPlayback(conn, { reason: 'stopped', streamId: playing.id });
+  }
+
+  /** Ends playback when nothing arrives on the stream for `idleTimeout` ms (checked a few times per period). */
+  private watchIdle(conn: ClientConnection, playing: PlayingStream, idleTimeout: number): void {
+    let seen = playing.received;
+    let quietSince = Date.now();
+    playing.idleTimer = setInterval(
+      () => {
+        if (this.playStream !== playing || conn.closed) {
+          clearInterval(playing.idleTimer);
+          return;
+        }
+        if (playing.received !== seen || playing.paused) {
+          seen = playing.received;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince >= idleTimeout) {
+          this.endPlayback(conn, { reason: 'idle', streamId: playing.id });
+        }
+      },
+      Math.max(10, Math.min(1000, idleTimeout / 4)),
+    );
+    playing.idleTimer.unref();
+  }
+
+  /** The played stream ended: release it, let readers finish, tell listeners. */
+  private endPlayback(conn: ClientConnection, end: PlaybackEnd): void {
+    const playing = this.playStream;
+    if (!playing || playing.id !== end.streamId) return;
+    if (playing.idleTimer) clearInterval(playing.idleTimer);
+    this.playStream = undefined;
+    this.endedStream = end.streamId;
+    this.lastPlaybackEnd = end;
+    const waiter = this.waiters.get(end.streamId);
+    if (waiter?.kind === 'play') {
+      waiter.reject(new CommandError(ErrorCode.PLAY_REJECTED, `the stream ended before Play.Start (${end.reason})`));
+    } else waiter?.reject(new SessionError(ErrorCode.SESSION_STATE, `the stream ended (${end.reason})`));
+    // The server may keep a player subscribed (waiting for a next publisher): release it.
+    conn.notify('deleteStream', null, [end.streamId]);
+    conn.offer({ kind: 'playbackEnd', generation: this.playGeneration } as PlaybackEndMark as unknown as RtmpEvent);
+    if (this.state === ClientState.Subscribing) this.setState(this.publishStream ? ClientState.Publishing : ClientState.Connected);
+    this.emit('playEnd', end);
   }
 
   /** Called by the connection for every event RtmpConnection does not consume itself. */
   handleServerEvent(conn: ClientConnection, event: RtmpEvent): void {
     if (conn !== this.conn) return;
+    const playing = this.playStream;
+    let ended: PlaybackEndReason | undefined;
+    if (playing) {
+      // node-media-server sends the played stream's media on message stream 0.
+      if (event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') {
+        if (event.streamId === 0) event.streamId = playing.id;
+        if (event.streamId === playing.id) playing.received++;
+      }
+      ended = playbackEndOf(event, playing);
+    } else if (this.endedStream !== undefined && this.isTrailing(event, this.endedStream)) {
+      // What a server still sends for a stream whose playback ended (Stream EOF after Play.Stop...).
+      if (event.kind === 'command' && event.name === 'onStatus') this.emit('status', asStatus(event.args[0]), event.streamId);
+      return;
+    }
+    this.routeServerEvent(conn, event);
+    if (ended && playing) this.endPlayback(conn, { reason: ended, streamId: playing.id });
+  }
+
+  private isTrailing(event: RtmpEvent, streamId: number): boolean {
+    if (event.kind === 'command') return event.name === 'onStatus' && (event.streamId === streamId || event.streamId === 0) && isPlayStatus(event.args[0]);
+    if (event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') return event.streamId === streamId || event.streamId === 0;
+    return isOnStream(event, streamId);
+  }
+
+  private routeServerEvent(conn: ClientConnection, event: RtmpEvent): void {
     if (event.kind === 'protocolControl') return;
     if (event.kind === 'userControl') {
       if (event.event.event !== 'PingRequest' && event.event.event !== 'PingResponse') conn.offer(event);
@@ -713,9 +934,15 @@ export class Client extends EventEmitter {
 
   /**
    * Close: FCUnpublish and deleteStream when publishing (deleteStream when playing), flush what is
-   * queued, end the connection. Resolves once the socket has closed (destroyed after `timeout` ms).
+   * queued, end the connection. Resolves once the socket has closed; at `timeout` ms (default
+   * 5000; 0 = no deadline) it is destroyed instead; aborting `signal` destroys it at once and
+   * rejects with `signal.reason`.
    */
-  async close(options: { timeout?: number } = {}): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    return boundedClose(() => this.closeGracefully(), () => this.conn?.destroy(), options);
+  }
+
+  private async closeGracefully(): Promise<void> {
     const conn = this.conn;
     if (!conn || conn.closed) {
       this.setState(ClientState.Disconnected);
@@ -729,7 +956,7 @@ export class Client extends EventEmitter {
     }
     this.publishStream = undefined;
     this.playStream = undefined;
-    await conn.close(options.timeout ?? 5000);
+    await conn.close({ timeout: 0 }); // the deadline is close()'s
     this.setState(ClientState.Disconnected);
   }
 
@@ -781,6 +1008,12 @@ export class Client extends EventEmitter {
   }
 }
 
+/** A NetStream.Play.* status (what a server says about a stream it plays). */
+function isPlayStatus(value: unknown): boolean {
+  const code = asStatus(value).code;
+  return typeof code === 'string' && code.startsWith('NetStream.Play.');
+}
+
 function asStatus(value: unknown): ReceivedStatus {
   return value !== null && typeof value === 'object' ? (value as ReceivedStatus) : {};
 }
@@ -791,7 +1024,7 @@ class Deadline {
   private readonly timer?: NodeJS.Timeout;
   private readonly outer?: AbortSignal;
   private readonly onOuterAbort = (): void => {
-    this.controller.abort(new SessionError(ErrorCode.ABORTED, 'connect aborted', { cause: this.outer?.reason }));
+    this.controller.abort(this.outer?.reason);
   };
 
   constructor(timeout: number, outer: AbortSignal | undefined) {
@@ -815,11 +1048,10 @@ class Deadline {
   }
 }
 
-/** `promise`, or a rejection with an ABORTED error (or the signal's own RtmpError reason) on abort. */
+/** `promise`, or a rejection with `signal.reason` on abort (as Node core does). */
 function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  const reason = (): Error =>
-    signal.reason instanceof RtmpError ? signal.reason : new SessionError(ErrorCode.ABORTED, 'operation aborted', { cause: signal.reason });
+  const reason = (): unknown => signal.reason;
   if (signal.aborted) {
     promise.catch(noop);
     return Promise.reject(reason());
@@ -857,8 +1089,6 @@ function openSocket(target: RtmpUrl, tls: TlsConnectionOptions | undefined, sign
             ...tls,
           })
         : netConnect({ host: target.host, port: target.port });
-    // The socket ends both pipelines (each adds its listeners), and TLS adds its own.
-    socket.setMaxListeners(30);
     const ready = target.scheme === 'rtmps' ? 'secureConnect' : 'connect';
     const cleanup = (): void => {
       socket.off(ready, onReady);

@@ -15,3 +15,4 @@ export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhance
 // Robustness against hostile peers (issue 11): phase deadlines and name limits.
 export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
 export { DEFAULT_MAX_NAME_LENGTH, MAX_ECHOED_NAME_LENGTH, nameProblem } from './stream-name.js';
+export { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';

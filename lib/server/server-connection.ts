@@ -25,6 +25,7 @@ import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '..
 import type { ConnectAuthenticator } from '../auth/authenticator.js';
 import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
+import { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';
 import {
   FMS_CAPABILITIES,
   FMS_VERSION,
@@ -80,8 +81,8 @@ export interface ServerHost {
   };
   readonly hooks: {
     onConnect?(conn: ServerConnection, info: ConnectInfo): unknown;
-    onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): unknown;
-    onPlay?(conn: ServerConnection, streamName: string): unknown;
+    onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType, info: StreamRequestInfo): unknown;
+    onPlay?(conn: ServerConnection, streamName: string, info: StreamRequestInfo): unknown;
     onMessage?(conn: ServerConnection, message: Message): unknown;
   };
   commandHandler(name: string): ServerCommandHandler | undefined;
@@ -457,7 +458,7 @@ export class ServerConnection extends RtmpConnection {
 
   private async onPublish(cmd: CommandEvent): Promise<void> {
     const streamId = cmd.streamId;
-    const { name } = splitQuery(stringArg(cmd.args[0]));
+    const { name, info } = parseStreamRequest(stringArg(cmd.args[0]));
     const type = streamTypeOf(cmd.args[1]);
     const slot = this.slot(streamId);
     const badName = (description: string): void =>
@@ -485,7 +486,7 @@ export class ServerConnection extends RtmpConnection {
       return;
     }
     try {
-      await this.host.hooks.onPublish?.(this, name, type);
+      await this.host.hooks.onPublish?.(this, name, type, info);
     } catch (err) {
       this.sendStatus(streamId, statusInfo('error', refusalCode(err, StatusCode.PublishDenied), refusalDescription(err, 'Publishing refused.'), { details: name }));
       return;
@@ -508,7 +509,7 @@ export class ServerConnection extends RtmpConnection {
     this.setState('publishing');
     this.sendStatus(streamId, statusInfo('status', StatusCode.PublishStart, `${name} is now published.`, { details: name }));
     recorder?.announce(); // [record-vod] NetStream.Record.Start
-    this.host.notify('publish', this, name, type);
+    this.host.notify('publish', this, name, type, info);
   }
 
   private stopPublishing(slot: StreamSlot): void {
@@ -526,7 +527,7 @@ export class ServerConnection extends RtmpConnection {
 
   private async onPlay(cmd: CommandEvent, rawName: string, reset: unknown): Promise<void> {
     const streamId = cmd.streamId;
-    const { name } = splitQuery(rawName);
+    const { name, info } = parseStreamRequest(rawName);
     const slot = this.slot(streamId);
     const failed = (code: string, description: string): void =>
       this.sendStatus(streamId, statusInfo('error', code, description, { details: echoedName(name) }));
@@ -548,7 +549,7 @@ export class ServerConnection extends RtmpConnection {
       return;
     }
     try {
-      await this.host.hooks.onPlay?.(this, name);
+      await this.host.hooks.onPlay?.(this, name, info);
     } catch (err) {
       failed(refusalCode(err, StatusCode.PlayFailed), refusalDescription(err, 'Playing refused.'));
       return;
@@ -566,7 +567,7 @@ export class ServerConnection extends RtmpConnection {
       if (slot.playing) this.host.registry.unsubscribe(slot.playing);
       Object.assign(slot, { playing: undefined, vod, name });
       this.setState('playing');
-      this.host.notify('play', this, name);
+      this.host.notify('play', this, name, info);
       return;
     }
     // play on a stream that already plays switches it to the new name.
@@ -583,7 +584,7 @@ export class ServerConnection extends RtmpConnection {
     this.sendStatus(streamId, statusInfo('status', StatusCode.PlayStart, `Started playing ${name}.`, { details: name }));
     this.send({ kind: 'data', streamId, timestamp: 0, name: '|RtmpSampleAccess', values: [true, true] });
     this.host.registry.subscribe(this.app, name, player);
-    this.host.notify('play', this, name);
+    this.host.notify('play', this, name, info);
   }
 
   private onReceive(cmd: CommandEvent): void {

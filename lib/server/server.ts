@@ -20,6 +20,8 @@ import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticat
 import { logValue, silentLogger, type Logger } from '../logger.js';
 import type { Message } from '../message/message.js';
 import type { ConnectionLimits } from '../session/connection.js';
+import { boundedClose, closeOptions, type CloseOptions } from '../session/close-options.js';
+import { isPeerGone } from '../session/peer-gone.js';
 import type { StageSplices } from '../session/stage-chain.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import {
@@ -32,6 +34,7 @@ import {
 import { StreamRegistry, type StreamType } from './stream-registry.js';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
 import { DEFAULT_MAX_NAME_LENGTH } from './stream-name.js';
+import type { StreamRequestInfo } from './stream-query.js';
 // [record-vod] recording and VOD (issue 4): options, the server's recordings and VOD library.
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
@@ -114,8 +117,9 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
   enhanced?: ServerEnhancedOptions | false;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
-  onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): void | Promise<void>;
-  onPlay?(conn: ServerConnection, streamName: string): void | Promise<void>;
+  /** `info.query`: the parsed query of the requested name (`key?token=abc`); `streamName` is without it. */
+  onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType, info: StreamRequestInfo): void | Promise<void>;
+  onPlay?(conn: ServerConnection, streamName: string, info: StreamRequestInfo): void | Promise<void>;
   onMessage?(conn: ServerConnection, message: Message): void | Promise<void>;
 }
 
@@ -124,15 +128,14 @@ export type ServerState = 'idle' | 'listening' | 'closing' | 'closed';
 export const DEFAULT_ADDR = ':1935';
 export const DEFAULT_TLS_ADDR = ':443';
 export const DEFAULT_MAX_CONNECTIONS = 1000;
-const DEFAULT_CLOSE_DEADLINE = 5000;
 
 export interface ServerEvents {
   /** A client finished the handshake. */
   connection: [conn: ServerConnection];
   /** A client's connect was accepted. */
   connect: [conn: ServerConnection, info: ConnectInfo];
-  publish: [conn: ServerConnection, streamName: string, streamType: StreamType];
-  play: [conn: ServerConnection, streamName: string];
+  publish: [conn: ServerConnection, streamName: string, streamType: StreamType, info: StreamRequestInfo];
+  play: [conn: ServerConnection, streamName: string, info: StreamRequestInfo];
   unpublish: [conn: ServerConnection, streamName: string];
   disconnect: [conn: ServerConnection, err: Error | undefined];
   /** A socket refused at accept because of maxConnections. */
@@ -196,6 +199,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   private secure: tls.Server | undefined;
   private stateValue: ServerState = 'idle';
   private closing: Promise<void> | undefined;
+  private closeResult: Promise<void> | undefined;
   private nextId = 1;
   private readonly maxConnections: number;
   private readonly handshakeTimeout: number;
@@ -313,9 +317,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     return this.listen();
   }
 
-  /** The seed's Stop(). */
-  stop(deadline?: number): Promise<void> {
-    return this.close(deadline);
+  /** The seed's Stop(): `close()`. */
+  stop(options?: CloseOptions): Promise<void> {
+    return this.close(options);
   }
 
   private startListener(listener: net.Server, addr: string | number): Promise<void> {
@@ -407,7 +411,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     if (err) {
       // Why a peer was dropped, with the stable code first so operators (and the fault tests) can
       // match on it: `connection 7 (127.0.0.1:50123) closed: ERR_CHUNK_SIZE_INVALID chunk size ...`.
-      this.logger.warn(`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${logValue(err.message)}`);
+      // A peer that just left (ECONNRESET, EPIPE) is no news for operators: info.
+      this.logger[isPeerGone(err) ? 'info' : 'warn'](`connection ${conn.id} (${conn.remoteAddress}:${conn.remotePort}) closed: ${errorCode(err)} ${logValue(err.message)}`);
       this.reportError(err, conn);
     }
     const done = (): void => {
@@ -435,16 +440,37 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   /**
    * Graceful shutdown: stop accepting, tell publishers (Unpublish.Success) and players
    * (Play.UnpublishNotify or Play.Stop, then Stream EOF), flush and close every connection.
-   * Connections still open at the deadline (ms) are destroyed; resolves once everything is closed.
+   * Connections still open after `timeout` ms (default 5000; 0 = no deadline) are destroyed;
+   * resolves once everything is closed. Aborting `signal` destroys them at once and rejects with
+   * `signal.reason`. A later call returns the first call's promise.
    */
-  close(deadline = DEFAULT_CLOSE_DEADLINE): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    if (this.closeResult) return this.closeResult;
+    let timeout: number;
+    try {
+      ({ timeout } = closeOptions(options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.closeResult = boundedClose(
+      () => this.shutdownOnce(timeout),
+      () => {
+        for (const conn of this.connections) conn.destroy();
+        for (const socket of this.sockets) socket.destroy();
+      },
+      { ...options, timeout: 0 }, // each connection has the deadline (below)
+    );
+    return this.closeResult;
+  }
+
+  private shutdownOnce(timeout: number): Promise<void> {
     if (this.closing) return this.closing;
     if (this.stateValue === 'idle') {
       this.stateValue = 'closed';
       return Promise.resolve();
     }
     this.stateValue = 'closing';
-    this.closing = this.shutdown(deadline).finally(() => {
+    this.closing = this.shutdown(timeout).finally(() => {
       this.stateValue = 'closed';
     });
     return this.closing;
@@ -457,7 +483,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
     this.registry.shutdown();
     const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
-    await Promise.all(this.connections.map((c) => c.close(deadline)));
+    await Promise.all(this.connections.map((c) => c.close({ timeout: deadline })));
     await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
     this.memory.stop();

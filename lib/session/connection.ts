@@ -28,6 +28,27 @@ import { MessageType } from '../message/message-type.js';
 import type { MemoryAccount } from '../chunk/index.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
 import { TickBatch } from './write-batch.js';
+import { boundedClose, type CloseOptions } from './close-options.js';
+import type { ProtocolControl } from '../message/protocol-control.js';
+
+/** Events of a connection (`ServerConnection`, and the client's internal one). */
+export interface ConnectionEvents {
+  /** The state changed. */
+  state: [state: ConnectionState];
+  /** Set Chunk Size, Window Acknowledgement Size, Set Peer Bandwidth... as received (already applied). */
+  protocolControl: [control: ProtocolControl];
+  /** Emitted once when the connection has closed, with the error that ended it, if any. */
+  close: [err: Error | undefined];
+}
+
+/** Options of `call()`: a timeout and an AbortSignal (rejects with `signal.reason`). */
+export interface CallOptions {
+  /** Message stream the command goes on. Default 0. */
+  streamId?: number;
+  /** ms to wait for the answer; 0 or absent = no limit. Rejects with ERR_COMMAND_TIMEOUT. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
 
 export interface ConnectionLimits {
   /** Largest chunk size a peer may set (Set Chunk Size above it is an error). */
@@ -89,7 +110,7 @@ const DEFAULT_TIMEOUT = 30_000;
 /** Streams of an outbound chain without user stages: encoder, chunker, chunk encoder, socket. */
 const OUTBOUND_LAYERS = 4;
 
-export class RtmpConnection extends EventEmitter {
+export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   readonly socket: Duplex;
   readonly logger: Logger;
   /** Negotiated AMF encoding, shared by this connection's decoder and encoder. */
@@ -189,6 +210,7 @@ export class RtmpConnection extends EventEmitter {
       this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
     });
     const fail = (err: Error): void => this.destroy(err);
+    const reserved = reserveListeners(this.socket);
     this.inbound = new StageChain(
       'inbound',
       [
@@ -213,6 +235,7 @@ export class RtmpConnection extends EventEmitter {
       o.stages?.outbound,
       fail,
     );
+    reserved.commit();
     this.startWatchdog();
   }
 
@@ -350,18 +373,37 @@ export class RtmpConnection extends EventEmitter {
     name: string,
     commandObject: unknown = null,
     args: unknown[] = [],
-    options: { streamId?: number; timeout?: number } = {},
+    options: CallOptions = {},
   ): Promise<CommandEvent> {
     if (this.ended) return Promise.reject(new SessionError(ErrorCode.SESSION_CLOSED, 'connection is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const transactionId = this.nextTransactionId++;
     return new Promise<CommandEvent>((resolve, reject) => {
-      const entry: PendingCall = { resolve, reject };
+      // An abort or a timeout forgets the call: a late answer is then passed to the role like any other.
+      const onAbort = (): void => {
+        if (entry.timer) clearTimeout(entry.timer);
+        this.pending.delete(transactionId);
+        reject(signal!.reason);
+      };
+      const settled = (): void => signal?.removeEventListener('abort', onAbort);
+      const entry: PendingCall = {
+        resolve: (event) => {
+          settled();
+          resolve(event);
+        },
+        reject: (err) => {
+          settled();
+          reject(err);
+        },
+      };
       if (options.timeout && options.timeout > 0) {
         entry.timer = setTimeout(() => {
           this.pending.delete(transactionId);
-          reject(new CommandError(ErrorCode.COMMAND_TIMEOUT, `no answer to ${name} within ${options.timeout} ms`));
+          entry.reject(new CommandError(ErrorCode.COMMAND_TIMEOUT, `no answer to ${name} within ${options.timeout} ms`));
         }, options.timeout);
       }
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(transactionId, entry);
       this.send({ kind: 'command', streamId: options.streamId ?? 0, timestamp: 0, name, transactionId, commandObject, args });
     });
@@ -575,22 +617,22 @@ export class RtmpConnection extends EventEmitter {
 
   /**
    * Flush what is queued and end the connection; resolves once the socket has closed. After
-   * `timeout` ms (default 5000) the socket is destroyed instead.
+   * `timeout` ms (default 5000; 0 = no deadline) the socket is destroyed instead; aborting
+   * `signal` destroys it at once and rejects with `signal.reason`.
    */
-  close(timeout = 5000): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    return boundedClose(() => this.closeGracefully(), () => this.destroy(), options);
+  }
+
+  private closeGracefully(): Promise<void> {
     if (this.ended) return Promise.resolve();
-    this.setState('closing');
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.destroy(), timeout);
-      timer.unref();
-      this.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    if (this.state !== 'closing') {
+      this.setState('closing');
       const head = this.outbound?.head as Writable | undefined;
       if (head && !head.writableEnded && !head.destroyed) head.end();
       else this.socket.end();
-    });
+    }
+    return new Promise<void>((resolve) => this.once('close', () => resolve()));
   }
 
   /** Close at once; `err` (if any) is what 'close' reports. */
@@ -636,6 +678,27 @@ export function messageToEvent(message: Message): RtmpEvent {
   if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
   if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
   return { kind: 'raw', ...base, message };
+}
+
+/** Events `stream.pipeline()` listens to on each of its streams. */
+const PIPELINE_EVENTS = ['close', 'end', 'error', 'finish', 'unpipe', 'data'] as const;
+
+/**
+ * The socket is the inbound pipeline's source and the outbound one's destination: each pipeline
+ * attaches its own close/end/error/finish listeners, which with TLS's and ours pass the default
+ * limit of 10 (MaxListenersExceededWarning on every connection). Those are no leak: the limit is
+ * raised by exactly what the two pipelines attach, so a listener added later still warns.
+ */
+function reserveListeners(socket: Duplex): { commit(): void } {
+  const limit = socket.getMaxListeners();
+  const before = PIPELINE_EVENTS.map((e) => socket.listenerCount(e));
+  socket.setMaxListeners(0);
+  return {
+    commit(): void {
+      const added = Math.max(0, ...PIPELINE_EVENTS.map((e, i) => socket.listenerCount(e) - before[i]!));
+      socket.setMaxListeners(limit === 0 ? 0 : limit + added);
+    },
+  };
 }
 
 function hasStages(stages: Duplex | Duplex[] | undefined): boolean {

@@ -2,3 +2,4 @@
 export * from './stage-chain.js';
 export * from './connection.js';
 export * from './read-loop.js';
+export { DEFAULT_CLOSE_TIMEOUT, type CloseOptions } from './close-options.js';

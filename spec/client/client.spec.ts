@@ -124,7 +124,7 @@ test('connectTimeout: a server that never answers connect → CONNECT_TIMEOUT', 
   );
 });
 
-test('AbortSignal: aborting connect rejects with ABORTED and closes; an aborted signal never connects', async () => {
+test('AbortSignal: aborting connect rejects with signal.reason and closes; an aborted signal never connects', async () => {
   let seen!: (c: FakeConnection) => void;
   const gotConnect = new Promise<FakeConnection>((r) => (seen = r));
   await withServer(
@@ -137,15 +137,12 @@ test('AbortSignal: aborting connect rejects with ABORTED and closes; an aborted 
       const controller = new AbortController();
       const pending = client.connect(server.url('/live'), { signal: controller.signal });
       const c = await gotConnect;
-      controller.abort(new Error('user gave up'));
-      await assert.rejects(pending, (err: unknown) => {
-        assert.ok(isRtmpError(err, ErrorCode.ABORTED), "isRtmpError(err, ErrorCode.ABORTED)");
-        assert.equal(((err as Error).cause as Error).message, 'user gave up');
-        return true;
-      });
+      const reason = new Error('user gave up');
+      controller.abort(reason);
+      await assert.rejects(pending, (err: unknown) => err === reason);
       assert.equal(client.state, ClientState.Disconnected);
       await closedOf(c);
-      await assert.rejects(client.connect(server.url('/live'), { signal: AbortSignal.abort() }), rejectsWith(ErrorCode.ABORTED));
+      await assert.rejects(client.connect(server.url('/live'), { signal: AbortSignal.abort() }), { name: 'AbortError' });
       assert.equal(server.connections.length, 1);
     },
   );
@@ -301,7 +298,7 @@ test('play: createStream, play(name, -2) on the new stream, Set Buffer Length; m
     async (server) => {
       const client = new Client({ bufferLength: 1500 });
       const statuses: string[] = [];
-      client.on('status', (info: { code: string }) => statuses.push(info.code));
+      client.on('status', (info) => statuses.push(String(info.code)));
       await client.connect(server.url('/live/cam'));
       assert.equal(await client.play(undefined, { start: -1, duration: 10, reset: true }), 1);
       assert.equal(client.state, ClientState.Subscribing);
@@ -350,7 +347,7 @@ test('call(): _result resolves with the reply, _error rejects with COMMAND_FAILE
     async (server) => {
       const client = new Client();
       await client.connect(server.url('/live'));
-      const reply = await client.call('add', 2, 3);
+      const reply = await client.call('add', [2, 3]);
       assert.equal(reply.name, '_result');
       assert.deepEqual(reply.args, [5]);
       await assert.rejects(client.call('fail'), (err: unknown) => {

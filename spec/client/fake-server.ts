@@ -63,7 +63,6 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
   const failures: AssertionError[] = [];
   const onSocket = async (socket: net.Socket): Promise<void> => {
     sockets.add(socket);
-    socket.setMaxListeners(30);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     let rest: Buffer;
@@ -80,7 +79,6 @@ export async function startFakeServer(script: Script, options: { tls?: tls.TlsOp
       writeTimeout: 0,
       stages: { inbound: { messages: tap(received) }, outbound: { messages: tap(sent) } },
     });
-    conn.on('error', () => {});
     conn.enableQueue();
     conn.start(rest);
     const events: RtmpEvent[] = [];

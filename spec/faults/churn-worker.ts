@@ -100,7 +100,7 @@ async function leave(client: RawClient, abrupt: boolean): Promise<void> {
   if (client.closed) return;
   const closed = once(client, 'close');
   if (abrupt) (client.socket as net.Socket).resetAndDestroy();
-  else void client.close(2000);
+  else void client.close({ timeout: 2000 });
   await closed;
 }
 
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     registryEnd,
     errors,
   };
-  await server.close(1000);
+  await server.close({ timeout: 1000 });
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -48,7 +48,7 @@ describe('faults: server.close() with 100 players', { timeout: 40_000 }, () => {
     for (let i = 1; i <= 20; i++) pub.send({ kind: 'video', streamId: pubStream, timestamp: i * 40, payload: interframe(i, 2000) });
     const deadline = 5000;
     const started = Date.now();
-    await server.close(deadline);
+    await server.close({ timeout: deadline });
     const elapsed = Date.now() - started;
     assert.ok(elapsed < deadline, `close() took ${elapsed} ms (deadline ${deadline} ms): every connection closed gracefully`);
     assert.equal(server.connectionCount, 0);

@@ -37,7 +37,7 @@ const openSockets = new Set<net.Socket>();
 export async function releaseAll(): Promise<void> {
   for (const socket of openSockets) socket.destroy();
   openSockets.clear();
-  await Promise.all([...openServers].map((s) => s.close(200)));
+  await Promise.all([...openServers].map((s) => s.close({ timeout: 200 })));
   openServers.clear();
 }
 

@@ -87,5 +87,5 @@ export async function rawPlayer(port: number, name: string, app = 'live', option
 
 /** Closes clients and waits for their sockets to be gone. */
 export async function closeAll(...clients: Array<RtmpConnection | undefined>): Promise<void> {
-  await Promise.all(clients.map((c) => (c ? c.close(1000) : undefined)));
+  await Promise.all(clients.map((c) => (c ? c.close({ timeout: 1000 }) : undefined)));
 }

@@ -80,7 +80,7 @@ describe('interop: timestamps across 2^24 ms through the server to an ffmpeg pla
       assert.deepEqual(relative(recording, 'video'), relative(want, 'video'), 'the recording has every packet, same spacing');
       assert.deepEqual(relative(recording, 'audio'), relative(want, 'audio'));
     } finally {
-      await server.close(500);
+      await server.close({ timeout: 500 });
     }
   });
 

@@ -86,7 +86,7 @@ describe('Server lifecycle, limits and splicing', { timeout: 30_000 }, () => {
       let n = 0;
       server.on('disconnect', () => ++n === 3 && resolve());
     });
-    const closing = server.close(3000);
+    const closing = server.close({ timeout: 3000 });
     assert.equal(server.close(), closing, 'a second close() returns the same promise');
     assert.equal((await player.nextStatus()).code, 'NetStream.Play.UnpublishNotify');
     const eof = await player.next((e) => e.kind === 'userControl');
@@ -108,7 +108,7 @@ describe('Server lifecycle, limits and splicing', { timeout: 30_000 }, () => {
     client.socket.pause();
     (client.socket as net.Socket).allowHalfOpen = true;
     const closed = once(client, 'close');
-    await server.close(200);
+    await server.close({ timeout: 200 });
     assert.equal(server.connectionCount, 0);
     client.destroy();
     await closed;
@@ -224,7 +224,7 @@ describe('Server lifecycle, limits and splicing', { timeout: 30_000 }, () => {
     assert.equal(fastConn.subscribers[0]!.stats.droppedMessages, 0);
     slow.destroy();
     await closeAll(pub, fast);
-    await server.close(500);
+    await server.close({ timeout: 500 });
   });
 });
 
