@@ -2,3 +2,4 @@
 export * from './client.js';
 export * from './url.js';
 export { adobeResponse, nextAuthStep, type AuthStep } from './adobe-auth.js';
+export * from './media-streams.js';

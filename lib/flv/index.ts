@@ -3,3 +3,4 @@ export * from './flv-header.js';
 export * from './flv-tag.js';
 export * from './flv-demuxer.js';
 export * from './flv-muxer.js';
+export * from './realtime-pacer.js';
