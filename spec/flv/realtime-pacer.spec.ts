@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { RealtimePacer } from '../../lib/flv/realtime-pacer.js';
 
 /** Feeds items through a pacer; returns when each came out, in ms after the first. */
-async function paced(items: Array<{ timestamp?: unknown }>, pacer: RealtimePacer): Promise<Array<{ item: unknown; at: number }>> {
+async function paced(items: Array<Record<string, unknown>>, pacer: RealtimePacer): Promise<Array<{ item: unknown; at: number }>> {
   const out: Array<{ item: unknown; at: number }> = [];
   let start: number | undefined;
   await pipeline(
