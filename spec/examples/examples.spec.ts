@@ -120,7 +120,7 @@ async function localServer(): Promise<{ server: Server; port: number }> {
 
 const AUDIO = Buffer.from([0xaf, 0x01, 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c]);
 
-describe('README examples', { timeout: 60_000 }, () => {
+describe('README examples', { timeout: 600_000 }, () => {
   let dir: string;
   let remove: () => Promise<void>;
   before(async () => {

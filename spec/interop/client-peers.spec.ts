@@ -48,14 +48,14 @@ async function lastTimestamps(file: string): Promise<{ audio: number; video: num
  * ends by itself; on a server that never ends streams, the player is closed once the source's last
  * audio and video packets arrived (which ends the pipeline the same way).
  */
-function record(player: Client, file: string, endsStream: boolean, last: { audio: number; video: number }, onMedia?: (event: MediaEvent) => void): Promise<void> {
+function record(player: Client, streamId: number, file: string, endsStream: boolean, last: { audio: number; video: number }, onMedia?: (event: MediaEvent) => void): Promise<void> {
   const seen = { audio: false, video: false };
   const watch = new Transform({
     objectMode: true,
     transform(event: MediaEvent | DataEvent, _enc, done) {
-      if (event.streamId !== player.playStreamId) {
+      if (event.streamId !== streamId) {
         // The client takes media the server sends on message stream 0 as the played stream's.
-        done(new Error(`${event.kind} on message stream ${event.streamId}, not as the played stream ${player.playStreamId}`));
+        done(new Error(`${event.kind} on message stream ${event.streamId}, not as the played stream ${streamId}`));
         return;
       }
       if (event.kind !== 'data') {
@@ -104,8 +104,7 @@ for (const kind of PEER_SERVERS) {
       const publisher = new Client();
       try {
         await player.connect(url);
-        await player.play();
-        const recording = record(player, out, endsStream, last);
+        const recording = record(player, await player.play(), out, endsStream, last);
         await publisher.connect(url);
         await publisher.publish();
         await publishFlv(publisher, media.source);
@@ -124,8 +123,7 @@ for (const kind of PEER_SERVERS) {
       const player = new Client();
       try {
         await player.connect(url);
-        await player.play();
-        const recording = record(player, out, endsStream, last);
+        const recording = record(player, await player.play(), out, endsStream, last);
         const publisher = ffmpeg(['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
         const published = await publisher.exited;
         assert.equal(published.code, 0, published.stderr);
@@ -146,15 +144,13 @@ for (const kind of PEER_SERVERS) {
       const reachedMidStream = new Promise<void>((resolve) => (midStream = resolve));
       try {
         await early.connect(url);
-        await early.play();
-        const earlyRecording = record(early, join(media.dir, 'early.flv'), endsStream, last, (event) => {
+        const earlyRecording = record(early, await early.play(), join(media.dir, 'early.flv'), endsStream, last, (event) => {
           if (event.timestamp >= 1200) midStream();
         });
         const publisher = ffmpeg(['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', url]);
         await reachedMidStream;
         await late.connect(url);
-        await late.play();
-        const recording = record(late, out, endsStream, last);
+        const recording = record(late, await late.play(), out, endsStream, last);
         const published = await publisher.exited;
         assert.equal(published.code, 0, published.stderr);
         await endsSoon(Promise.all([recording, earlyRecording]).then(() => undefined), kind.name);
