@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
 import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
-import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
+import { ExitCode, SERVER_EXIT_CODE_HELP } from './exit-codes.js';
+import { versionLine } from './version.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
@@ -23,7 +24,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
   'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: { type: 'boolean', help: 'show this help (also -h)' },
+  version: { type: 'boolean', help: 'print the version' },
 };
 
 export const SERVER_USAGE = `Usage: rtmp-server [flags]
@@ -39,7 +41,7 @@ Examples:
   rtmp-server --require-auth --username admin --password secret
   rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
 
-${EXIT_CODE_HELP}
+${SERVER_EXIT_CODE_HELP}
 `;
 
 
@@ -111,6 +113,11 @@ function displayHost(host: string): string {
 
 /** Runs the server until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runServerCli(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const asked = helpOrVersion(argv);
+  if (asked) {
+    io.stdout.write(asked === 'help' ? SERVER_USAGE : versionLine('rtmp-server'));
+    return ExitCode.Ok;
+  }
   let plan: ServerCliPlan;
   try {
     const flags = parseArgs(argv, SERVER_FLAGS);

@@ -4,3 +4,4 @@ export * from './flv-tag.js';
 export * from './flv-demuxer.js';
 export * from './flv-muxer.js';
 export * from './realtime-pacer.js';
+export * from './flv-duration.js';
