@@ -99,7 +99,8 @@ export class FlvMuxer extends Transform {
   /**
    * What the file's onMetaData `duration` should say now: the span of the audio/video timestamps
    * written, in seconds, and the file position of that 8-byte number (big-endian double). Undefined
-   * when no onMetaData with a `duration` was written. A recorder writing a file applies it once the
+   * when no onMetaData with a `duration` was written. The position counts from the muxer's first
+   * byte (the file position when the file starts with it). A recorder writing a file applies it once the
    * file is complete (rewriteFlvDuration), so a recording stopped early says how long it really is.
    */
   get durationPatch(): { position: number; seconds: number } | undefined {
