@@ -24,8 +24,14 @@ export function ensureFfmpeg7(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return `the ffmpeg 7 wheel is for linux x86_64, not ${process.platform} ${process.arch}`;
   if (existsSync(FFMPEG7) && sh(FFMPEG7, ['-hide_banner', '-version'], 30_000).ok) return undefined;
   mkdirSync(FFMPEG7_DIR, { recursive: true });
-  const python = ['python3', 'python'].find((p) => sh(p, ['--version'], 10_000).ok);
-  if (!python) return 'python3 (for pip) is missing';
+  const hasPip = (p: string): boolean => sh(p, ['-m', 'pip', '--version'], 30_000).ok;
+  let python = ['python3', 'python'].find(hasPip);
+  if (!python && process.getuid?.() === 0 && sh('sh', ['-c', 'command -v apt-get'], 10_000).ok) {
+    console.log('installing python3-pip (apt-get) to fetch ffmpeg 7 ...');
+    sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3-pip'], 600_000);
+    python = ['python3'].find(hasPip);
+  }
+  if (!python) return 'python3 with pip is missing (apt-get install python3-pip)';
   console.log(`installing ffmpeg 7 (pip download ${WHEEL}) into ${FFMPEG7_DIR} ...`);
   const download = sh(python, ['-m', 'pip', 'download', WHEEL, '--no-deps', '--only-binary=:all:', '--platform', 'manylinux2014_x86_64', '-d', FFMPEG7_DIR], 600_000);
   const wheel = readdirSync(FFMPEG7_DIR).find((f) => f.startsWith('imageio_ffmpeg-0.6.0') && f.endsWith('.whl'));
