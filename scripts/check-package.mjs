@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // What a user installs: packs the built package (run `npm run build` first), installs the tarball
 // into an empty project, and checks that every public entry point imports from ESM and (through
-// dynamic import()) from CommonJS, typechecks with its subpath types, and that the tarball ships
+// dynamic import()) from CommonJS, typechecks with its subpath types (and so do the docs' examples,
+// spec/examples/*.ts, as the docs show them: importing 'rtmp-pipeline' and 'rtmp-pipeline/<layer>'),
+// and that the tarball ships
 // no source maps (they would point at lib/*.ts, which is not shipped) and nothing but dist/,
 // README.md, LICENSE and package.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -66,15 +68,34 @@ try {
     if (r.status !== 0) fail(`${file} failed:\n${r.stdout}${r.stderr}`);
   }
 
+  // The installed commands answer --version from the shipped package.json.
+  for (const [command, target] of Object.entries(pkg.bin)) {
+    const r = spawnSync(process.execPath, [join(dest, target), '--version'], { cwd: app, encoding: 'utf8' });
+    if (r.status !== 0 || !r.stdout.startsWith(`${command} ${pkg.version} `)) fail(`${command} --version: ${r.status} ${r.stdout}${r.stderr}`);
+  }
+
   // Types: every entry point resolves to its declarations under NodeNext resolution.
   writeFileSync(join(app, 'types.mts'), esm.replace("console.log('esm ok');", '').replace('const all', 'export const all'));
+  // The docs' examples against the installed package, with the imports the docs show.
+  const examples = readdirSync(join(ROOT, 'spec/examples')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+  mkdirSync(join(app, 'examples'));
+  for (const file of examples) {
+    const text = readFileSync(join(ROOT, 'spec/examples', file), 'utf8')
+      .replaceAll("from '../../lib/index.js'", `from '${pkg.name}'`)
+      .replace(/from '\.\.\/\.\.\/lib\/([a-z]+)\/index\.js'/g, `from '${pkg.name}/$1'`);
+    if (/from '\.\.?\//.test(text)) fail(`spec/examples/${file} imports a relative path: examples use the package's entry points`);
+    writeFileSync(join(app, 'examples', file.replace(/\.ts$/, '.mts')), text);
+  }
   writeFileSync(
     join(app, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['types.mts'] }),
+    JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022'], strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+      files: ['types.mts', ...examples.map((f) => `examples/${f.replace(/\.ts$/, '.mts')}`)],
+    }),
   );
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
   if (tsc.status !== 0) fail(`the entry points' types do not resolve:\n${tsc.stdout}${tsc.stderr}`);
-  console.log(`package: ${files.length} files, no source maps; ${entries.length} entry points import from ESM and CommonJS (import()) and typecheck`);
+  console.log(`package: ${files.length} files, no source maps; ${entries.length} entry points import from ESM and CommonJS (import()) and typecheck; ${examples.length} doc examples typecheck against it`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
