@@ -8,39 +8,25 @@
  * or js block without the markers fails the suite, and so does an example no test runs.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../../lib/client/index.js';
 import { isRtmpError } from '../../lib/errors.js';
 import { Server } from '../../lib/server/index.js';
 import { readFlvTags } from '../helpers/flv-tags.js';
 import { generateFlv, tempDir } from '../helpers/media.js';
+import { EXAMPLES, ROOT, SELF_CONTAINED, docText, exampleFile, runExample, running } from '../helpers/doc-examples.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const EXAMPLES_DIR = join(ROOT, 'spec/examples');
-const exampleFile = (name: string): string => join(EXAMPLES_DIR, `${name}.ts`);
-/** Every example program: each .ts file of spec/examples but this suite. */
-const EXAMPLES = readdirSync(EXAMPLES_DIR)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
-  .map((f) => f.slice(0, -3))
-  .sort();
 /** Examples run by a test below (registered as the tests are declared). */
 const EXECUTED = new Set<string>();
 const runs = (name: string): string => {
   EXECUTED.add(name);
   return name;
 };
-
-/** The example as the docs show it: imported from the package's entry points, not from the source tree. */
-function docText(source: string): string {
-  return source
-    .replaceAll("from '../../lib/index.js'", "from 'rtmp-pipeline'")
-    .replace(/from '\.\.\/\.\.\/lib\/([a-z]+)\/index\.js'/g, "from 'rtmp-pipeline/$1'");
-}
 
 /** README.md and every Markdown file under docs/. */
 function docFiles(): string[] {
@@ -58,60 +44,6 @@ function docFiles(): string[] {
 
 const CODE_LANGUAGES = /^(ts|typescript|tsx|js|javascript|jsx|mjs|cjs|mts|cts)$/i;
 
-interface Example {
-  proc: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match in stdout; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-const running = new Set<ChildProcess>();
-
-function runExample(name: string, args: string[] = [], env: Record<string, string> = {}): Example {
-  const proc = spawn(process.execPath, ['--import', 'tsx', exampleFile(name), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = new Promise<number | null>((done) =>
-    proc.once('close', (code) => {
-      running.delete(proc);
-      done(code);
-    }),
-  );
-  return {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor(pattern) {
-      return new Promise((ok, fail) => {
-        const check = (): void => {
-          const m = pattern.exec(out);
-          if (m) {
-            proc.stdout!.off('data', check);
-            ok(m);
-          }
-        };
-        proc.stdout!.on('data', check);
-        check();
-        void exited.then(() => {
-          const m = pattern.exec(out);
-          if (m) ok(m);
-          else fail(new Error(`${name} exited before printing ${pattern}:\n${out}\n${err}`));
-        });
-      });
-    },
-  };
-}
-
 async function localServer(): Promise<{ server: Server; port: number }> {
   const server = new Server({ addr: '127.0.0.1:0' });
   await server.listen();
@@ -120,7 +52,7 @@ async function localServer(): Promise<{ server: Server; port: number }> {
 
 const AUDIO = Buffer.from([0xaf, 0x01, 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c]);
 
-describe('README examples', { timeout: 600_000 }, () => {
+describe('README examples', { timeout: 600_000, concurrency: 3 }, () => {
   let dir: string;
   let remove: () => Promise<void>;
   before(async () => {
@@ -261,31 +193,8 @@ describe('README examples', { timeout: 600_000 }, () => {
     assert.ok(elapsed >= lastTimestamp - 500 - 50, `published in ${elapsed.toFixed(0)} ms, file is ${lastTimestamp} ms long`);
   });
 
-  /** The docs' self-contained examples: each starts what it needs, prints what happened and exits 0. */
-  const SELF_CONTAINED: Record<string, RegExp> = {
-    'server-options': /^without the token: ERR_CONNECT_REJECTED\n127\.0\.0\.1 publishes cam\ngetAnswer answered 42\nclosed\n$/,
-    'recording-and-vod': /^live\/clip saved\nclip played to the end\nplayed 3 video frames from the file\n$/,
-    authentication: /^wrong password: ERR_CONNECT_REJECTED\nadmin connected\n$/,
-    'enhanced-rtmp': /^client states: hvc1 av01 Opus\nserver capsEx: 2\n$/,
-    'client-api': /^player: subscribing\npublisher: publishing\nplayer read: data, data, video, audio\n$/,
-    errors: /^ERR_INVALID_URL: not an rtmp:\/\/ URL\nERR_CONNECT_REJECTED: the server refused \(NetConnection\.Connect\.Rejected\)\n$/,
-    'layer-handshake': /^server: digest scheme, client digest valid: true, 0 bytes after C2\nclient: digest scheme, server digest valid: true\n$/,
-    'layer-chunks': /^encoded 329 bytes\nmessage type 9, 300 bytes at 40 ms\nmessage type 8, 3 bytes at 46 ms\n$/,
-    'layer-messages': /^command connect #1\ndata \["@setDataFrame","onMetaData",\{"width":1280,"height":720\}\]\n$/,
-    'layer-amf': /^connect 1 \{ app: 'live', tcUrl: 'rtmp:\/\/host\/live' \}\nread 3 values; wrote 38 bytes\ntrue true\n$/,
-    'layer-flv': /^header: audio true, video false\ndata@0 audio@0 audio@23\naudio: aac, 44100 Hz, 2 channels\n$/,
-    'splice-drop-audio': /^player received: video 0, video 40\n$/,
-    'splice-live': /^cam: counted 4 chunks after publish\nplayer received: video, video\n$/,
-  };
-  for (const [name, expected] of Object.entries(SELF_CONTAINED)) {
-    it(`${runs(name)}: runs on its own and prints what the docs say`, async () => {
-      const args = name === 'recording-and-vod' ? [join(dir, 'recordings')] : name === 'layer-flv' ? [join(dir, 'layer.flv')] : [];
-      const example = runExample(name, args);
-      assert.equal(await example.exited, 0, example.stderr());
-      assert.match(example.stdout(), expected);
-      assert.equal(example.stderr(), '', 'no warnings or logs');
-    });
-  }
+  // The self-contained ones run in spec/examples/docs-examples.spec.ts.
+  for (const name of Object.keys(SELF_CONTAINED)) runs(name);
 
   it('every example program is run by a test', () => {
     assert.deepEqual(EXAMPLES.filter((name) => !EXECUTED.has(name)), [], 'examples in spec/examples/ that no test runs');
