@@ -97,3 +97,17 @@ export function formatFlags(specs: FlagSpecs): string {
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');
 }
+
+/**
+ * `-h`/`--help` and `--version` (also `-help`, `-version`, `-V`) anywhere on the command line win
+ * over everything else, valid or not, as in most tools: asking for help never fails.
+ */
+export function helpOrVersion(argv: readonly string[]): 'help' | 'version' | undefined {
+  let asked: 'help' | 'version' | undefined;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg === '-h' || arg === '--help' || arg === '-help') return 'help';
+    if (arg === '--version' || arg === '-version' || arg === '-V') asked = 'version';
+  }
+  return asked;
+}

@@ -15,11 +15,13 @@ import { parseRtmpUrl } from '../client/url.js';
 import type { RtmpEvent } from '../command/events.js';
 import { ErrorCode, isRtmpError } from '../errors.js';
 import { FlvDemuxer } from '../flv/flv-demuxer.js';
+import { rewriteFlvDuration } from '../flv/flv-duration.js';
 import { FlvMuxer } from '../flv/flv-muxer.js';
 import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
-import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
-import { countMedia, newStats, ProgressReporter } from './progress.js';
+import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
+import { CLIENT_EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { countMedia, newStats, ProgressReporter, StatusLine } from './progress.js';
+import { versionLine } from './version.js';
 import type { CliIo } from './server-cli.js';
 
 export const CLIENT_FLAGS: FlagSpecs = {
@@ -37,7 +39,8 @@ export const CLIENT_FLAGS: FlagSpecs = {
   duration: { type: 'duration', value: 'TIME', help: 'stop after this long (publish or play)' },
   'idle-timeout': { type: 'duration', value: 'TIME', help: 'with --play: end when no media came for this long (servers that never say the end)' },
   'log-level': { type: 'string', value: 'LEVEL', help: LogLevels.join(', '), default: 'info' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: { type: 'boolean', help: 'show this help (also -h)' },
+  version: { type: 'boolean', help: 'print the version' },
 };
 
 export const CLIENT_USAGE = `Usage: rtmp-client --url URL [--stream NAME] [--publish FILE.flv [--realtime] [--loop] | --play --output FILE.flv|-] [flags]
@@ -59,7 +62,7 @@ Examples:
   rtmp-client --url rtmp://localhost/live/mystream --publish in.flv --realtime --loop
   rtmp-client --url rtmp://localhost/live/mystream --play --output - | ffplay -
 
-${EXIT_CODE_HELP}
+${CLIENT_EXIT_CODE_HELP}
 `;
 
 export type ClientMode = 'connect' | 'publish' | 'play';
@@ -132,6 +135,11 @@ class IoFailure extends Error {}
 const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process });
 
 export async function runClientCli(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const asked = helpOrVersion(argv);
+  if (asked) {
+    io.stdout.write(asked === 'help' ? CLIENT_USAGE : versionLine('rtmp-client'));
+    return ExitCode.Ok;
+  }
   let plan: ClientCliPlan;
   try {
     const flags = parseArgs(argv, CLIENT_FLAGS);
@@ -145,7 +153,10 @@ export async function runClientCli(argv: readonly string[], io: CliIo = defaultI
     io.stderr.write(`rtmp-client: ${(err as Error).message}\nTry rtmp-client --help.\n`);
     return ExitCode.Usage;
   }
-  const log = createStreamLogger(plan.logLevel, io.stderr);
+  // Log lines and the progress line share stderr: a log line first erases the progress line.
+  const status = new StatusLine(io.stderr);
+  const log = createStreamLogger(plan.logLevel, status);
+  io = { ...io, stderr: status };
   if (plan.file !== undefined) {
     // A missing file is an I/O error before anything goes over the network.
     try {
@@ -332,6 +343,8 @@ async function play(client: Client, plan: ClientCliPlan, log: Logger, io: CliIo,
     else {
       out.end();
       await Promise.race([once(out as NodeJS.EventEmitter, 'close'), outputFailed]);
+      // The file's onMetaData says how long it really is (a play stopped early is shorter than its source).
+      if (!outputError) await rewriteFlvDuration(plan.output!, muxer.durationPatch).catch((err: Error) => log.warn(`cannot update the duration in ${plan.output}: ${err.message}`));
     }
   }
   progress.finish('played');

@@ -15,10 +15,19 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export const EXIT_CODE_HELP = `Exit codes:
+/** `rtmp-client --help`: the codes the client returns. */
+export const CLIENT_EXIT_CODE_HELP = `Exit codes:
   0  ok (stream ended, file sent, or stopped by SIGINT/SIGTERM)
   1  usage error (bad flags)
-  2  cannot connect, authenticate or listen
+  2  cannot connect or authenticate
   3  publish or play refused by the server
   4  file I/O error or invalid FLV
   5  connection lost while streaming`;
+
+/** `rtmp-server --help`: the codes the server returns. */
+export const SERVER_EXIT_CODE_HELP = `Exit codes:
+  0  stopped by SIGINT/SIGTERM (graceful shutdown done)
+  1  usage error (bad flags)
+  2  cannot listen (address in use, no permission)
+  4  cannot read the TLS certificate or key
+  5  shutdown cut short (a second signal) or failed`;

@@ -1,7 +1,9 @@
 /**
  * Transfer statistics for the CLIs: a progress line rewritten once a second when stderr is a
- * terminal, and a one-line summary at the end.
+ * terminal, and a one-line summary at the end. The progress line and the log share stderr through
+ * a StatusLine, so a log line never lands on the end of a progress line.
  */
+import { Writable } from 'node:stream';
 export interface TransferStats {
   /** Payload bytes of media and data messages. */
   bytes: number;
@@ -42,32 +44,69 @@ export function formatStats(stats: TransferStats, elapsedMs: number): string {
   return `time ${clock(elapsedMs)}  media ${clock(media)}  ${kbps.toFixed(1)} kbit/s  frames ${stats.videoFrames}  audio ${stats.audioFrames}  drops ${stats.drops}`;
 }
 
+/**
+ * The last line of a terminal: a status (the progress line) drawn in place, and whole lines (log
+ * lines, the summary) written through this stream. A whole line first erases the status (carriage
+ * return, erase line), so it starts at the left margin on a line of its own; the next status draw
+ * puts the progress back below it. Off a terminal, no status is ever drawn.
+ */
+export class StatusLine extends Writable {
+  private showing = false;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    readonly isTty: boolean = Boolean((out as NodeJS.WriteStream).isTTY),
+  ) {
+    super({ decodeStrings: false });
+  }
+
+  /** Draws `text` as the status (terminal only). */
+  show(text: string): void {
+    if (!this.isTty) return;
+    this.out.write(`\r\x1b[K${text}`);
+    this.showing = true;
+  }
+
+  /** Writes whole lines below any status, erasing it first. */
+  writeLines(text: string): void {
+    if (this.showing) {
+      this.out.write('\r\x1b[K');
+      this.showing = false;
+    }
+    this.out.write(text);
+  }
+
+  override _write(chunk: string | Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeLines(String(chunk));
+    callback();
+  }
+}
+
 /** Prints the progress line every second on a TTY; `finish()` prints the summary. */
 export class ProgressReporter {
   private readonly started = Date.now();
   private readonly timer: NodeJS.Timeout | undefined;
-  private printed = false;
+  private readonly line: StatusLine;
 
   constructor(
     private readonly stats: TransferStats,
-    private readonly out: NodeJS.WriteStream | NodeJS.WritableStream,
-    private readonly isTty: boolean = Boolean((out as NodeJS.WriteStream).isTTY),
+    out: StatusLine | NodeJS.WriteStream | NodeJS.WritableStream,
+    isTty?: boolean,
   ) {
-    if (this.isTty) {
+    this.line = out instanceof StatusLine ? out : new StatusLine(out, isTty);
+    if (this.line.isTty) {
       // Not unref'd: finish() always runs and clears it.
       this.timer = setInterval(() => this.tick(), 1000);
     }
   }
 
-  private tick(): void {
-    this.out.write(`\r\x1b[K${formatStats(this.stats, Date.now() - this.started)}`);
-    this.printed = true;
+  tick(): void {
+    this.line.show(formatStats(this.stats, Date.now() - this.started));
   }
 
   /** Stops the line and prints the summary (`label` says what happened). */
   finish(label: string): void {
     if (this.timer) clearInterval(this.timer);
-    const line = `${label}: ${formatStats(this.stats, Date.now() - this.started)}`;
-    this.out.write(this.isTty && this.printed ? `\r\x1b[K${line}\n` : `${line}\n`);
+    this.line.writeLines(`${label}: ${formatStats(this.stats, Date.now() - this.started)}\n`);
   }
 }

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createStreamLogger, logValue, LogLevels, type LogLevel, type Logger } from '../logger.js';
 import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
-import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
+import { ExitCode, SERVER_EXIT_CODE_HELP } from './exit-codes.js';
+import { versionLine } from './version.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
@@ -26,7 +27,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   'connect-timeout': { type: 'number', value: 'MS', help: 'close a client whose connect is not accepted this long after the handshake (0: never)', default: '10000' },
   'idle-timeout': { type: 'number', value: 'MS', help: 'close a connected client that neither publishes nor plays for this long (0: never)', default: '30000' },
   'max-name-length': { type: 'number', value: 'BYTES', help: 'longest app or stream name accepted', default: '1024' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: { type: 'boolean', help: 'show this help (also -h)' },
+  version: { type: 'boolean', help: 'print the version' },
 };
 
 export const SERVER_USAGE = `Usage: rtmp-server [flags]
@@ -42,7 +44,7 @@ Examples:
   rtmp-server --require-auth --username admin --password secret
   rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
 
-${EXIT_CODE_HELP}
+${SERVER_EXIT_CODE_HELP}
 `;
 
 
@@ -125,6 +127,11 @@ function displayHost(host: string): string {
 
 /** Runs the server until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runServerCli(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const asked = helpOrVersion(argv);
+  if (asked) {
+    io.stdout.write(asked === 'help' ? SERVER_USAGE : versionLine('rtmp-server'));
+    return ExitCode.Ok;
+  }
   let plan: ServerCliPlan;
   try {
     const flags = parseArgs(argv, SERVER_FLAGS);

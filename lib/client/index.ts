@@ -3,3 +3,4 @@ export * from './client.js';
 export * from './url.js';
 export { adobeResponse, nextAuthStep, type AuthStep } from './adobe-auth.js';
 export type { PlaybackEnd, PlaybackEndReason } from './playback.js';
+export * from './media-streams.js';

@@ -68,6 +68,11 @@ export class FlvMuxer extends Transform {
   private headerPending: boolean;
   private base: number | undefined;
   private count = 0;
+  /** Bytes pushed so far: the file position of the next byte. */
+  private written = 0;
+  /** File position of the first onMetaData's `duration` number (8 bytes), if it has one. */
+  private durationAt: number | undefined;
+  private mediaSpan: { first: number; last: number } | undefined;
 
   constructor(options: FlvMuxerOptions = {}) {
     super({
@@ -89,6 +94,19 @@ export class FlvMuxer extends Transform {
   /** Tags written so far. */
   get tagCount(): number {
     return this.count;
+  }
+
+  /**
+   * What the file's onMetaData `duration` should say now: the span of the audio/video timestamps
+   * written, in seconds, and the file position of that 8-byte number (big-endian double). Undefined
+   * when no onMetaData with a `duration` was written. The position counts from the muxer's first
+   * byte (the file position when the file starts with it). A recorder writing a file applies it once the
+   * file is complete (rewriteFlvDuration), so a recording stopped early says how long it really is.
+   */
+  get durationPatch(): { position: number; seconds: number } | undefined {
+    if (this.durationAt === undefined) return undefined;
+    const span = this.mediaSpan ? this.mediaSpan.last - this.mediaSpan.first : 0;
+    return { position: this.durationAt, seconds: span / 1000 };
   }
 
   override _transform(input: MuxInput, _enc: BufferEncoding, callback: TransformCallback): void {
@@ -160,6 +178,16 @@ export class FlvMuxer extends Transform {
     if (this.rebase && this.base === undefined) this.base = timestamp;
     const ts = (timestamp - (this.base ?? 0) + this.offset) >>> 0;
     const total = FLV_TAG_HEADER_LENGTH + data.length;
+    if (type === FlvTagType.ScriptData) {
+      if (this.durationAt === undefined) {
+        const at = durationValueOffset(data);
+        if (at >= 0) this.durationAt = this.written + FLV_TAG_HEADER_LENGTH + at;
+      }
+    } else if (this.mediaSpan) {
+      this.mediaSpan.first = Math.min(this.mediaSpan.first, ts);
+      this.mediaSpan.last = Math.max(this.mediaSpan.last, ts);
+    } else this.mediaSpan = { first: ts, last: ts };
+    this.written += total + 4;
     if (data.length < COALESCE_BELOW) {
       const buf = Buffer.allocUnsafe(total + 4);
       writeFlvTagHeader(buf, 0, type, data.length, ts);
@@ -181,8 +209,21 @@ export class FlvMuxer extends Transform {
   private writeHeaderOnce(): void {
     if (!this.headerPending) return;
     this.headerPending = false;
-    this.push(encodeFlvHeader(this.flags));
+    const header = encodeFlvHeader(this.flags);
+    this.written += header.length;
+    this.push(header);
   }
+}
+
+const ON_META_DATA_PREFIX = Buffer.from([0x02, 0x00, ON_META_DATA.length, ...Buffer.from(ON_META_DATA, 'latin1')]);
+/** The `duration` key of an object or ECMA array (u16 length + UTF-8), followed by the number marker. */
+const DURATION_NUMBER = Buffer.from([0x00, 0x08, ...Buffer.from('duration', 'latin1'), 0x00]);
+
+/** Offset in an onMetaData payload of the 8-byte value of its top-level `duration` number, or -1. */
+function durationValueOffset(data: Buffer): number {
+  if (!data.subarray(0, ON_META_DATA_PREFIX.length).equals(ON_META_DATA_PREFIX)) return -1;
+  const at = data.indexOf(DURATION_NUMBER, ON_META_DATA_PREFIX.length);
+  return at < 0 || at + DURATION_NUMBER.length + 8 > data.length ? -1 : at + DURATION_NUMBER.length;
 }
 
 /** Script data as FLV stores it: without `@setDataFrame`, onMetaData as an ECMA array. */

@@ -3,3 +3,5 @@ export * from './flv-header.js';
 export * from './flv-tag.js';
 export * from './flv-demuxer.js';
 export * from './flv-muxer.js';
+export * from './realtime-pacer.js';
+export * from './flv-duration.js';

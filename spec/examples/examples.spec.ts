@@ -1,83 +1,48 @@
 /**
- * The README's examples (spec/examples/*.ts) typecheck under the project's compiler options and
- * run as child processes against real servers and clients, so they cannot rot. When README.md
- * holds an example between `<!-- example:NAME -->` and `<!-- /example:NAME -->`, the text there
- * must be the file's, with the import path written as the package name.
+ * Every TypeScript/JavaScript code block in README.md and every docs/ Markdown file is a program in
+ * spec/examples/: the suite typechecks each one under the project's compiler options and runs it as
+ * a child process against real servers and clients, so what the docs show cannot rot. A doc shows
+ * an example between `<!-- example:NAME -->` and `<!-- /example:NAME -->` as one ```ts block whose
+ * text is the file's, with `../../lib/index.js` imports written as 'rtmp-pipeline' and
+ * `../../lib/<layer>/index.js` as 'rtmp-pipeline/<layer>' (the package's public entry points). A ts
+ * or js block without the markers fails the suite, and so does an example no test runs.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../../lib/client/index.js';
 import { isRtmpError } from '../../lib/errors.js';
 import { Server } from '../../lib/server/index.js';
 import { readFlvTags } from '../helpers/flv-tags.js';
-import { tempDir } from '../helpers/media.js';
+import { generateFlv, tempDir } from '../helpers/media.js';
+import { EXAMPLES, ROOT, SELF_CONTAINED, docText, exampleFile, runExample, running } from '../helpers/doc-examples.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const EXAMPLES = ['client-publish', 'server-hooks', 'message-loop', 'stream-management'] as const;
-const exampleFile = (name: string): string => join(ROOT, 'spec/examples', `${name}.ts`);
+/** Examples run by a test below (registered as the tests are declared). */
+const EXECUTED = new Set<string>();
+const runs = (name: string): string => {
+  EXECUTED.add(name);
+  return name;
+};
 
-/** The example as the README shows it: imported from the package, not from the source tree. */
-function readmeText(source: string): string {
-  return source.replaceAll("from '../../lib/index.js'", "from 'rtmp-pipeline'");
-}
-
-interface Example {
-  proc: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match in stdout; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-const running = new Set<ChildProcess>();
-
-function runExample(name: string, args: string[] = [], env: Record<string, string> = {}): Example {
-  const proc = spawn(process.execPath, ['--import', 'tsx', exampleFile(name), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = new Promise<number | null>((done) =>
-    proc.once('close', (code) => {
-      running.delete(proc);
-      done(code);
-    }),
-  );
-  return {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor(pattern) {
-      return new Promise((ok, fail) => {
-        const check = (): void => {
-          const m = pattern.exec(out);
-          if (m) {
-            proc.stdout!.off('data', check);
-            ok(m);
-          }
-        };
-        proc.stdout!.on('data', check);
-        check();
-        void exited.then(() => {
-          const m = pattern.exec(out);
-          if (m) ok(m);
-          else fail(new Error(`${name} exited before printing ${pattern}:\n${out}\n${err}`));
-        });
-      });
-    },
+/** README.md and every Markdown file under docs/. */
+function docFiles(): string[] {
+  const walk = (dir: string): string[] => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    return entries.flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
   };
+  return [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs')).sort()];
 }
+
+const CODE_LANGUAGES = /^(ts|typescript|tsx|js|javascript|jsx|mjs|cjs|mts|cts)$/i;
 
 async function localServer(): Promise<{ server: Server; port: number }> {
   const server = new Server({ addr: '127.0.0.1:0' });
@@ -87,7 +52,7 @@ async function localServer(): Promise<{ server: Server; port: number }> {
 
 const AUDIO = Buffer.from([0xaf, 0x01, 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c]);
 
-describe('README examples', { timeout: 240_000 }, () => {
+describe('README examples', { timeout: 600_000, concurrency: 3 }, () => {
   let dir: string;
   let remove: () => Promise<void>;
   before(async () => {
@@ -115,7 +80,7 @@ describe('README examples', { timeout: 240_000 }, () => {
     assert.equal(code, 0, output);
   });
 
-  it('client-publish: connects, publishes mystream, sends 10 audio messages a player receives', async () => {
+  it(`${runs('client-publish')}: connects, publishes mystream, sends 10 audio messages a player receives`, async () => {
     const { server, port } = await localServer();
     const player = new Client();
     await player.connect(`rtmp://127.0.0.1:${port}/live`);
@@ -134,7 +99,7 @@ describe('README examples', { timeout: 240_000 }, () => {
     await server.close();
   });
 
-  it('server-hooks: logs connects, publishes and plays, stops on SIGTERM', async () => {
+  it(`${runs('server-hooks')}: logs connects, publishes and plays, stops on SIGTERM`, async () => {
     const example = runExample('server-hooks', [], { RTMP_ADDR: '127.0.0.1:0' });
     const port = Number((await example.waitFor(/listening on port (\d+)/))[1]);
     const publisher = new Client();
@@ -150,7 +115,7 @@ describe('README examples', { timeout: 240_000 }, () => {
     assert.match(example.stdout(), /^listening on port \d+\nClient connected: 1\nStream published: cam \(live\)\nClient connected: 2\nStream requested: cam\nstopped\n$/);
   });
 
-  it('message-loop: counts what it plays until the connection ends', async () => {
+  it(`${runs('message-loop')}: counts what it plays until the connection ends`, async () => {
     const { server, port } = await localServer();
     const played = once(server, 'play');
     const example = runExample('message-loop', [`rtmp://127.0.0.1:${port}/live/loop`]);
@@ -167,7 +132,7 @@ describe('README examples', { timeout: 240_000 }, () => {
     assert.match(example.stdout(), /^playing\naudio 2 video 3 commands \d+ bytes 34\n$/);
   });
 
-  it('stream-management: validates names, refuses duplicates, records each stream to FLV', async () => {
+  it(`${runs('stream-management')}: validates names, refuses duplicates, records each stream to FLV`, async () => {
     const example = runExample('stream-management', [], { RTMP_ADDR: '127.0.0.1:0', RECORD_DIR: dir });
     const port = Number((await example.waitFor(/listening on port (\d+)/))[1]);
     const url = `rtmp://127.0.0.1:${port}/live`;
@@ -201,18 +166,103 @@ describe('README examples', { timeout: 240_000 }, () => {
     assert.match(example.stdout(), /publishing good\n/);
   });
 
-  it('README.md shows each example exactly as its file', async () => {
-    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  it(`${runs('publish-file')} and ${runs('record-stream')}: one pipeline each, the recording holds every packet of the file`, async () => {
+    const { server, port } = await localServer();
+    const source = await generateFlv(dir, 'pipeline-source.flv', { seconds: 3, gop: 25 });
+    const out = join(dir, 'pipeline-recorded.flv');
+    const url = `rtmp://127.0.0.1:${port}/live/piped`;
+    const recorder = runExample('record-stream', [url, out]);
+    await recorder.waitFor(/^recording\n/);
+    const started = performance.now();
+    const publisher = runExample('publish-file', [source, url]);
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    const elapsed = performance.now() - started;
+    assert.equal(publisher.stdout(), 'publishing\npublished\n');
+    // The publisher stopped: the play stream ends, and with it the pipeline and the program.
+    assert.equal(await recorder.exited, 0, recorder.stderr());
+    assert.equal(recorder.stdout(), `recording\nrecorded ${out}\n`);
+    await server.close();
+    const want = readFlvTags(await readFile(source));
+    const got = readFlvTags(await readFile(out));
+    const media = (tags: typeof want): string[] => tags.filter((t) => t.type !== 18).map((t) => `${t.type} ${t.timestamp} ${t.data.toString('hex')}`);
+    assert.equal(media(got).length, media(want).length);
+    assert.deepEqual(media(got), media(want));
+    assert.ok(got.some((t) => t.type === 18 && t.data.includes(Buffer.from('onMetaData'))), 'metadata recorded');
+    // Real-time pacing: a 3 s file with 500 ms lead takes at least 2.4 s, however fast the server.
+    const lastTimestamp = Math.max(...want.map((t) => t.timestamp));
+    assert.ok(elapsed >= lastTimestamp - 500 - 50, `published in ${elapsed.toFixed(0)} ms, file is ${lastTimestamp} ms long`);
+  });
+
+  // The self-contained ones run in spec/examples/docs-examples.spec.ts.
+  for (const name of Object.keys(SELF_CONTAINED)) runs(name);
+
+  it('every example program is run by a test', () => {
+    assert.deepEqual(EXAMPLES.filter((name) => !EXECUTED.has(name)), [], 'examples in spec/examples/ that no test runs');
+  });
+
+  it('examples import only the public entry points (package.json exports) and node: modules', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     for (const name of EXAMPLES) {
-      const open = `<!-- example:${name} -->`;
-      const start = readme.indexOf(open);
-      assert.ok(start >= 0, `README.md has no ${open} block`);
-      const end = readme.indexOf(`<!-- /example:${name} -->`, start);
-      assert.ok(end > start, `README: ${open} has no closing marker`);
-      const block = readme.slice(start + open.length, end).trim();
-      const fenced = /^```ts\n([\s\S]*)\n```$/.exec(block);
-      assert.ok(fenced, `README: ${name} is not one \`\`\`ts block`);
-      assert.equal(fenced[1] + '\n', readmeText(await readFile(exampleFile(name), 'utf8')), `README's ${name} differs from spec/examples/${name}.ts`);
+      const text = docText(await readFile(exampleFile(name), 'utf8'));
+      for (const [, from] of text.matchAll(/^\s*(?:import|export)\b[^;]*?from '([^']+)'/gm)) {
+        if (from!.startsWith('node:')) continue;
+        const sub = from === 'rtmp-pipeline' ? '.' : from!.startsWith('rtmp-pipeline/') ? `./${from!.slice('rtmp-pipeline/'.length)}` : undefined;
+        assert.ok(sub !== undefined && sub in pkg.exports, `spec/examples/${name}.ts imports '${from}', which is not a public entry point`);
+      }
     }
+  });
+
+  it('README.md and docs/**/*.md: every ts/js block is an example, shown exactly as its file', async () => {
+    const shown = new Set<string>();
+    const problems: string[] = [];
+    for (const file of docFiles()) {
+      const where = relative(ROOT, file);
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      let open: { name: string; line: number; body?: string[] } | undefined;
+      let fence: { lang: string; line: number; body: string[] } | undefined;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (fence) {
+          if (/^\s*```\s*$/.test(line)) {
+            if (CODE_LANGUAGES.test(fence.lang)) {
+              if (!open) problems.push(`${where}:${fence.line}: a \`\`\`${fence.lang} block outside <!-- example:NAME --> markers (make it a file in spec/examples/)`);
+              else if (open.body) problems.push(`${where}:${fence.line}: example ${open.name} holds more than one code block`);
+              else open.body = fence.body;
+            }
+            fence = undefined;
+          } else fence.body.push(line);
+          continue;
+        }
+        const fenceOpen = /^\s*```\s*([\w-]*)/.exec(line);
+        if (fenceOpen) {
+          fence = { lang: fenceOpen[1]!, line: i + 1, body: [] };
+          continue;
+        }
+        const marker = /^<!-- (\/?)example:([\w-]+) -->\s*$/.exec(line.trim());
+        if (!marker) continue;
+        const [, closing, name] = marker;
+        if (!closing) {
+          if (open) problems.push(`${where}:${i + 1}: example ${name} opens inside example ${open.name}`);
+          open = { name: name!, line: i + 1 };
+          continue;
+        }
+        if (!open || open.name !== name) {
+          problems.push(`${where}:${i + 1}: closing marker of ${name} without its opening`);
+          continue;
+        }
+        if (!open.body) problems.push(`${where}:${open.line}: example ${name} holds no \`\`\`ts block`);
+        else if (!EXAMPLES.includes(name!)) problems.push(`${where}:${open.line}: no spec/examples/${name}.ts`);
+        else {
+          const want = docText(await readFile(exampleFile(name!), 'utf8'));
+          if (open.body.join('\n') + '\n' !== want) problems.push(`${where}:${open.line}: example ${name} differs from spec/examples/${name}.ts (the doc shows its text with public import paths)`);
+          shown.add(name!);
+        }
+        open = undefined;
+      }
+      if (open) problems.push(`${where}:${open.line}: example ${open.name} is never closed`);
+      if (fence) problems.push(`${where}:${fence.line}: unclosed code fence`);
+    }
+    assert.deepEqual(problems, []);
+    assert.deepEqual(EXAMPLES.filter((name) => !shown.has(name)), [], 'examples no doc shows');
   });
 });
