@@ -11,3 +11,5 @@ export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, t
 export { VodLibrary, VodPlayer, PlayComplete, DEFAULT_VOD_LEAD, type VodConfig, type VodState } from './vod.js';
 export { mediaFilePath, unsafeNameReason, flvStreamName } from './safe-path.js';
 export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
+// [relay] push and pull relays (issue 13)
+export * from './relay/index.js';
