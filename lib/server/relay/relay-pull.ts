@@ -66,6 +66,8 @@ export interface RelayPullStatus {
 
 export interface RelayPullEvents {
   state: [status: RelayPullStatus];
+  /** The stream was published (true) or unpublished (false) locally from the origin. */
+  local: [published: boolean];
 }
 
 /** The registry's publisher entry for a pulled stream: the registry's goodbyes to it go nowhere. */
@@ -258,6 +260,7 @@ export class RelayPull extends EventEmitter<RelayPullEvents> {
       return undefined;
     }
     this.local = live;
+    this.emit('local', true);
     return live;
   }
 
@@ -266,5 +269,6 @@ export class RelayPull extends EventEmitter<RelayPullEvents> {
     if (!local) return;
     this.local = undefined;
     this.registry.unpublish(local);
+    this.emit('local', false);
   }
 }
