@@ -2,10 +2,13 @@
 // `npm test` runs real peers (ffmpeg, ffprobe, rtmpdump) and makes certificates with openssl.
 // On a fresh Debian/Ubuntu machine as root, install what is missing; elsewhere say what to install.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const tools = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg', rtmpdump: 'rtmpdump', openssl: 'openssl' };
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = [...new Set(Object.entries(tools).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+// nginx with its RTMP module: the relay interop tests' peer (found by path: nginx is in /usr/sbin).
+if (!existsSync('/usr/sbin/nginx') || !existsSync('/usr/lib/nginx/modules/ngx_rtmp_module.so')) missing.push('nginx', 'libnginx-mod-rtmp');
 if (missing.length === 0) process.exit(0);
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
