@@ -133,15 +133,15 @@ export class RelayPush extends EventEmitter<RelayPushEvents> {
    * destination connection has closed.
    */
   async stop(options: { drain?: boolean } = {}): Promise<void> {
-    if (!this.ending) {
-      this.ending = true;
-      this.leaveStream();
-      const client = this.client;
-      if (client && this.stateValue === 'publishing') await client.close().catch(() => undefined);
-      else if (!(options.drain && this.stateValue === 'connecting')) {
-        this.abort.abort();
-        client?.destroy();
-      }
+    const first = !this.ending;
+    this.ending = true;
+    if (first) this.leaveStream();
+    const client = this.client;
+    if (first && client && this.stateValue === 'publishing') await client.close().catch(() => undefined);
+    else if (!(options.drain && this.stateValue === 'connecting')) {
+      // Also when a drain is under way: a stop without drain abandons it.
+      this.abort.abort();
+      if (this.stateValue !== 'publishing') client?.destroy();
     }
     await this.running;
   }

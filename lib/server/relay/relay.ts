@@ -15,7 +15,7 @@ import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { ServerConnection } from '../server-connection.js';
 import type { StreamRegistry, StreamType } from '../stream-registry.js';
-import type { BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
 import { RelayPull, type RelayPullStatus } from './relay-pull.js';
 import { RelayPush, type RelayPushStatus } from './relay-push.js';
 import { ruleMatches } from './relay-util.js';
@@ -109,6 +109,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     super();
     this.pushRules = normalizeRules(options.push, 'push');
     this.pullRules = normalizeRules(options.pull, 'pull');
+    new Backoff(options.backoff); // bad delays fail here, not at the first relay
+    const idle = options.idleTimeout;
+    if (idle !== undefined && (!(idle >= 0) || !Number.isFinite(idle))) {
+      throw new SessionError(ErrorCode.INVALID_OPTION, `relay.idleTimeout must be a finite number >= 0, got ${idle}`);
+    }
     this.logger = settings.logger ?? silentLogger;
     if (options.maxBacklog === undefined && settings.maxBacklog !== undefined) this.options = { ...options, maxBacklog: settings.maxBacklog };
     const onPublish = (conn: ServerConnection, name: string, type?: StreamType): void => this.onPublish(conn, name, type ?? 'live');
@@ -171,7 +176,9 @@ export class Relay extends EventEmitter<RelayEvents> {
   async close(): Promise<void> {
     this.closed = true;
     this.stopListening();
-    await Promise.all([...this.pushRelays.map((r) => r.stop({ drain: true })), ...this.pullRelays.map((r) => r.stop())]);
+    // Pushes that publish flush what they hold; one still connecting is abandoned (no drain: a
+    // destination that never answers must not hold the shutdown for its connect timeout).
+    await Promise.all([...this.pushRelays.map((r) => r.stop()), ...this.pullRelays.map((r) => r.stop())]);
   }
 
   private onPublish(conn: ServerConnection, name: string, type: StreamType): void {
