@@ -84,12 +84,13 @@ describe('interop: relay push to nginx-rtmp', { timeout: 90_000 }, () => {
     await nginx.stop();
     const failed = await retrying;
     assert.ok(failed.error, 'the retry says why');
+    const republished = pushStatus(server, (s) => s.state === 'publishing');
     nginx = await startNginx({ port });
-    // A player on the restarted nginx (our Client; it ends at nginx's Stream EOF).
+    // A player on the restarted nginx (our Client, reading until nginx's Stream EOF). It may join
+    // before or after the relay is back: what counts is every message from its first keyframe on.
     const player = new Client();
     await player.connect(`rtmp://127.0.0.1:${port}/live`);
     await player.play('restart');
-    const republished = pushStatus(server, (s) => s.state === 'publishing');
     const received: Array<{ kind: 'audio' | 'video'; timestamp: number; payload: Buffer }> = [];
     const collected = (async () => {
       for (;;) {
