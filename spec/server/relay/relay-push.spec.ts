@@ -84,6 +84,106 @@ describe('relay push', { timeout: 30_000 }, () => {
     blackHole.close();
   });
 
+  it('a publisher that is done before the destination answers: the relay still delivers everything, then ends the publish', async () => {
+    let admit!: () => void;
+    const admitted = new Promise<void>((resolve) => (admit = resolve));
+    let relayConnecting!: () => void;
+    const connecting = new Promise<void>((resolve) => (relayConnecting = resolve));
+    // The destination holds the relay's connect until the source has published and left.
+    const dest = await listening({
+      async onConnect(_conn, info) {
+        if (info.commandObject.flashVer === 'relay-test') {
+          relayConnecting();
+          await admitted;
+        }
+      },
+    });
+    const origin = await listening({ relay: { push: [dest.url], client: { flashVer: 'relay-test' } } });
+    const watcher = await player(dest.url, 'early');
+    const stream = syntheticStream(40);
+    const source = await publisher(origin.url, 'early');
+    await send(source, stream);
+    await connecting;
+    await source.close();
+    const [relay] = origin.server.relay!.pushRelays;
+    assert.equal(relay!.state, 'connecting');
+    const stopped = pushState(origin.server, 'stopped');
+    admit();
+    await stopped;
+    await watcher.received(stream.length);
+    assert.deepEqual(labels(watcher.media), labels(stream));
+    await watcher.client.close();
+    await Promise.all([origin.server.close(), dest.server.close()]);
+  });
+
+  it('a destination that stops reading mid-stream: local players get everything, the relay drops and resumes at a keyframe', async () => {
+    const dest = await listening();
+    // A proxy in front of the destination whose relay-to-destination direction can be paused.
+    const pipes: Array<{ pause(): void; resume(): void }> = [];
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(dest.server.address()!.port, '127.0.0.1');
+      pipes.push({
+        pause: () => {
+          inbound.unpipe(outbound);
+          inbound.pause();
+        },
+        resume: () => void inbound.pipe(outbound),
+      });
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+      const end = (): void => {
+        inbound.destroy();
+        outbound.destroy();
+      };
+      inbound.on('error', end).on('close', end);
+      outbound.on('error', end).on('close', end);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const proxyUrl = `rtmp://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/live`;
+    const origin = await listening({ relay: { push: [proxyUrl], maxBacklog: 64 * 1024 } });
+    const watcher = await player(dest.url, 'slow');
+    const local = await player(origin.url, 'slow');
+    const publishing = pushState(origin.server, 'publishing');
+    const source = await publisher(origin.url, 'slow');
+    await publishing;
+    const head = syntheticStream(10);
+    await send(source, head);
+    await watcher.received(head.length);
+    // The destination side stops reading; about 10 MB go by.
+    pipes[0]!.pause();
+    const body = syntheticStream(600, 10, 16_000);
+    await send(source, body);
+    await local.received(head.length + body.length);
+    assert.deepEqual(labels(local.media), labels([...head, ...body]), 'local players are not touched');
+    const [relay] = origin.server.relay!.pushRelays;
+    const dropped = relay!.subscriberStats!.droppedMessages;
+    assert.ok(dropped > 0, 'the relay dropped');
+    pipes[0]!.resume();
+    // Everything the relay wrote reaches the destination; then its backlog is empty again.
+    await watcher.received(relay!.subscriberStats!.sentMessages);
+    const tail = syntheticStream(10, 610);
+    await send(source, tail);
+    const all = labels([...head, ...body, ...tail]);
+    await watcher.received(relay!.subscriberStats!.sentMessages);
+    await watcher.received(all.length - dropped);
+    const got = labels(watcher.media);
+    assert.equal(got.length + dropped, all.length, 'every message is either delivered or counted as dropped');
+    let j = 0;
+    let resumedAt: string | undefined;
+    for (const label of got) {
+      const at = all.indexOf(label, j);
+      assert.ok(at >= j, `in order: ${label}`);
+      if (at > j && resumedAt === undefined) resumedAt = label;
+      j = at + 1;
+    }
+    assert.match(resumedAt ?? '', /^video@\d+:17/, `after the drop the relay resumed at a keyframe (${resumedAt})`);
+    await source.close();
+    await Promise.all([watcher.client.close(), local.client.close()]);
+    await Promise.all([origin.server.close(), dest.server.close()]);
+    proxy.close();
+  });
+
   it('an unreachable destination is retried with growing delays and reported', async () => {
     const port = await freePort();
     const origin = await listening({
