@@ -15,6 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { Client, type ClientConfig } from '../../client/client.js';
 import { parseRtmpUrl } from '../../client/url.js';
+import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG, Subscriber } from '../subscriber.js';
@@ -181,19 +182,18 @@ export class RelayPush extends EventEmitter<RelayPushEvents> {
       await client.connect(this.options.url, { signal });
       await client.publish(this.remoteName, 'live', { signal });
       published = true;
-      const closed = new Promise<Error | undefined>((resolve) => client.once('close', resolve));
       const conn = client.connection;
-      if (conn && !conn.closed) {
-        this.stats.connects++;
-        this.backoff.reset();
-        sink.attach(conn, client.publishStreamId!);
-        this.setState('publishing');
-        // Stopped while connecting with `drain`: what was queued is out, the publish ends.
-        if (this.ending) await client.close().catch(() => undefined);
-      }
+      if (!conn || conn.closed) return new SessionError(ErrorCode.SESSION_CLOSED, 'the destination closed the connection');
+      const closed = new Promise<Error | undefined>((resolve) => client.once('close', resolve));
+      this.stats.connects++;
+      this.backoff.reset();
+      sink.attach(conn, client.publishStreamId!);
+      this.setState('publishing');
+      // Stopped while connecting with `drain`: what was queued is out, the publish ends.
+      if (this.ending) await client.close().catch(() => undefined);
       const err = await closed;
       if (!this.ending) this.stats.disconnects++;
-      return err ?? new Error('the destination closed the connection');
+      return err ?? new SessionError(ErrorCode.SESSION_CLOSED, 'the destination closed the connection');
     } catch (err) {
       if (!published && !this.ending) this.stats.failures++;
       return err as Error;
