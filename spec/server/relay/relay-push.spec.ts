@@ -5,11 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../../lib/errors.js';
 import { Server, type RelayPushStatus } from '../../../lib/server/index.js';
 import { freePort } from '../../helpers/client-media.js';
+import { run } from '../../helpers/ffmpeg.js';
+import { tempDir } from '../../helpers/media.js';
 import { labels, listening, player, publisher, send, syntheticStream } from './relay-fixtures.js';
 
 function pushStates(server: Server): RelayPushStatus[] {
@@ -182,6 +186,29 @@ describe('relay push', { timeout: 30_000 }, () => {
     await Promise.all([watcher.client.close(), local.client.close()]);
     await Promise.all([origin.server.close(), dest.server.close()]);
     proxy.close();
+  });
+
+  it('pushes over rtmps:// with the relay client TLS settings (a self-signed destination it trusts)', async () => {
+    const dir = await tempDir('relay-rtmps');
+    try {
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.dir, 'key.pem'), '-out', join(dir.dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost']);
+      const [key, cert] = await Promise.all([readFile(join(dir.dir, 'key.pem')), readFile(join(dir.dir, 'cert.pem'))]);
+      const dest = await listening({ tls: { key, cert, addr: '127.0.0.1:0' } });
+      const secureUrl = `rtmps://localhost:${dest.server.tlsAddress()!.port}/live`;
+      const origin = await listening({ relay: { push: [secureUrl], client: { tls: { ca: cert } } } });
+      const watcher = await player(dest.url, 'tls');
+      const stream = syntheticStream(20);
+      const source = await publisher(origin.url, 'tls');
+      await send(source, stream);
+      await watcher.received(stream.length);
+      assert.deepEqual(labels(watcher.media), labels(stream));
+      assert.ok(dest.server.connections.some((c) => c.secure && c.publishedStreams.includes('tls')), 'the relay came in on the TLS listener');
+      await source.close();
+      await watcher.client.close();
+      await Promise.all([origin.server.close(), dest.server.close()]);
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('an unreachable destination is retried with growing delays and reported', async () => {
