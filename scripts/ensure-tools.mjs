@@ -4,6 +4,7 @@
 // Then the interop peers outside the project (scripts/ensure-peers.ts): nginx-rtmp (apt-get),
 // node-media-server@4 (npm, temp prefix) and ffmpeg 7 (pip wheel); those are not fatal when missing.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 function ensurePeers() {
@@ -15,6 +16,8 @@ function ensurePeers() {
 const tools = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg', rtmpdump: 'rtmpdump', openssl: 'openssl' };
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = [...new Set(Object.entries(tools).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+// nginx with its RTMP module: the relay interop tests' peer (found by path: nginx is in /usr/sbin).
+if (!existsSync('/usr/sbin/nginx') || !existsSync('/usr/lib/nginx/modules/ngx_rtmp_module.so')) missing.push('nginx', 'libnginx-mod-rtmp');
 if (missing.length === 0) {
   ensurePeers();
   process.exit(0);

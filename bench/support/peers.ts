@@ -153,17 +153,27 @@ export const nginxRtmp: PeerKind = {
     if (!r.ok || !existsSync(NGINX) || !existsSync(NGINX_RTMP_MODULE)) return `apt-get install libnginx-mod-rtmp nginx failed: ${r.output.split('\n').slice(-3).join(' ')}`;
     return undefined;
   },
-  async start() {
-    const port = await freePort();
-    const dir = join(PEERS_DIR, 'nginx', `run-${process.pid}-${port}`);
-    mkdirSync(join(dir, 'logs'), { recursive: true });
-    const conf = join(dir, 'nginx.conf');
-    // One worker; live application, no recording, no HLS. nginx-rtmp has no GOP cache (late
-    // joiners get the codec headers and wait for the next keyframe) - irrelevant here: every
-    // player joins before the publisher.
-    writeFileSync(
-      conf,
-      `load_module ${NGINX_RTMP_MODULE};
+  start: () => startNginxRtmp(),
+};
+
+let nginxRuns = 0;
+
+/**
+ * nginx-rtmp on loopback with a generated configuration: by default one `live` application (no
+ * recording, no HLS); `applications` replaces it with the given `application NAME { ... }` blocks.
+ * `port` reuses a port (a restarted destination); default a free one.
+ */
+export async function startNginxRtmp(options: { port?: number; applications?: string } = {}): Promise<RunningPeer> {
+  const port = options.port ?? (await freePort());
+  const dir = join(PEERS_DIR, 'nginx', `run-${process.pid}-${port}-${++nginxRuns}`);
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  // One worker; live application, no recording, no HLS. nginx-rtmp has no GOP cache (late
+  // joiners get the codec headers and wait for the next keyframe) - irrelevant here: every
+  // player joins before the publisher.
+  writeFileSync(
+    conf,
+    `load_module ${NGINX_RTMP_MODULE};
 daemon off;
 master_process on;
 worker_processes 1;
@@ -172,49 +182,48 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'logs', 'error.log')} warn;
 events { worker_connections 4096; }
 rtmp {
-  server {
-    listen 127.0.0.1:${port};
-    chunk_size 4096;
-    application live {
-      live on;
-      record off;
-    }
+server {
+  listen 127.0.0.1:${port};
+  chunk_size 4096;
+${options.applications ?? `    application live {
+    live on;
+    record off;
   }
+`}  }
 }
 `,
-    );
-    const child = spawnTracked(NGINX, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
-    try {
-      await waitListening(port, child, 'nginx');
-    } catch (err) {
-      await stopChild(child, 'SIGKILL');
-      throw err;
-    }
-    // The worker is not our child: kill it too if we exit abnormally.
-    const tree = processTree(child.pid!);
-    const killTree = (): void => {
-      for (const pid of tree) {
-        try {
-          // Only what is still an nginx process (never a reused pid).
-          if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nginx')) continue;
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
+  );
+  const child = spawnTracked(NGINX, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitListening(port, child, 'nginx');
+  } catch (err) {
+    await stopChild(child, 'SIGKILL');
+    throw err;
+  }
+  // The worker is not our child: kill it too if we exit abnormally.
+  const tree = processTree(child.pid!);
+  const killTree = (): void => {
+    for (const pid of tree) {
+      try {
+        // Only what is still an nginx process (never a reused pid).
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nginx')) continue;
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
       }
-    };
-    const forget = onExitCleanup(killTree);
-    // CPU and memory of the master and its worker together.
-    return {
-      name: 'nginx-rtmp',
-      port,
-      sample: () => sampleProcess(child.pid!, true),
-      stop: async () => {
-        // SIGTERM: fast shutdown of master and worker (the worker is the master's child, gone with it).
-        await stopChild(child, 'SIGTERM');
-        killTree();
-        forget();
-      },
-    };
-  },
-};
+    }
+  };
+  const forget = onExitCleanup(killTree);
+  // CPU and memory of the master and its worker together.
+  return {
+    name: 'nginx-rtmp',
+    port,
+    sample: () => sampleProcess(child.pid!, true),
+    stop: async () => {
+      // SIGTERM: fast shutdown of master and worker (the worker is the master's child, gone with it).
+      await stopChild(child, 'SIGTERM');
+      killTree();
+      forget();
+    },
+  };
+}

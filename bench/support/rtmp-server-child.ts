@@ -6,7 +6,7 @@
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
  *   'heap-sample-start' / 'heap-sample-stop' → sampling heap profile (FANOUT_HEAP), the profile in the stop reply
  * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
- * BENCH_GOP_CACHE=0 (no GOP cache); Node flags for this child only go in BENCH_CHILD_ARGS
+ * BENCH_GOP_CACHE=0 (no GOP cache), BENCH_PULL=rtmp://origin/app (an edge: relay pull, bench/relay.bench.ts); Node flags for this child only go in BENCH_CHILD_ARGS
  * (e.g. "--trace-gc", see child-server.ts).
  */
 import type { Session } from 'node:inspector';
@@ -20,6 +20,7 @@ const server = new Server({
   writeTimeout: 0,
   gopCache: process.env.BENCH_GOP_CACHE !== '0',
   limits: process.env.BENCH_MAX_PLAYER_BACKLOG ? { maxPlayerBacklog: Number(process.env.BENCH_MAX_PLAYER_BACKLOG) } : undefined,
+  relay: process.env.BENCH_PULL ? { pull: [process.env.BENCH_PULL], client: { readTimeout: 0, writeTimeout: 0 } } : undefined,
 });
 server.on('error', () => {});
 

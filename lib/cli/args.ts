@@ -16,10 +16,12 @@ export interface FlagSpec {
   value?: string;
   /** Default shown in --help (the CLI applies defaults itself). */
   default?: string;
+  /** May be given more than once: the parsed value is the list of values (string flags). */
+  repeatable?: boolean;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
-export type ParsedFlags = Record<string, string | number | boolean | undefined>;
+export type ParsedFlags = Record<string, string | number | boolean | string[] | undefined>;
 
 export class UsageError extends Error {
   override get name(): string {
@@ -83,7 +85,9 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedFlag
       raw = next;
       i++;
     }
-    out[name] = parseValue(name, spec, raw);
+    const value = parseValue(name, spec, raw);
+    if (spec.repeatable) out[name] = [...((out[name] as string[] | undefined) ?? []), String(value)];
+    else out[name] = value;
   }
   return out;
 }
@@ -92,7 +96,7 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedFlag
 export function formatFlags(specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const left = `  --${name}${spec.type === 'boolean' ? '' : ` ${spec.value ?? spec.type.toUpperCase()}`}`;
-    return [left, spec.help + (spec.default !== undefined ? ` (default ${spec.default})` : '')] as const;
+    return [left, spec.help + (spec.repeatable ? ' (repeatable)' : '') + (spec.default !== undefined ? ` (default ${spec.default})` : '')] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');

@@ -23,6 +23,9 @@ export const SERVER_FLAGS: FlagSpecs = {
   'tls-cert': { type: 'string', value: 'FILE', help: 'PEM certificate (chain) for an RTMPS listener' },
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
   'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
+  push: { type: 'string', value: 'URL', repeatable: true, help: 'republish every stream to rtmp[s]://host[:port]/app under its name (nginx-rtmp push)' },
+  pull: { type: 'string', value: 'URL', repeatable: true, help: 'edge: a play of APP/NAME not published here pulls NAME from rtmp[s]://host[:port]/app' },
+  'pull-idle-timeout': { type: 'duration', value: 'TIME', help: 'with --pull: stop an upstream this long after its last player left', default: '10s' },
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
   'connect-timeout': { type: 'number', value: 'MS', help: 'close a client whose connect is not accepted this long after the handshake (0: never)', default: '10000' },
   'idle-timeout': { type: 'number', value: 'MS', help: 'close a connected client that neither publishes nor plays for this long (0: never)', default: '30000' },
@@ -43,6 +46,8 @@ Examples:
   rtmp-server --addr :1935 --max-connections 100
   rtmp-server --require-auth --username admin --password secret
   rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
+  rtmp-server --push rtmp://a.rtmp.youtube.com/live2/KEY --push rtmp://backup:1935/live
+  rtmp-server --addr :1936 --pull rtmp://origin:1935/live
 
 ${SERVER_EXIT_CODE_HELP}
 `;
@@ -108,6 +113,19 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (cert !== undefined && key !== undefined) {
     config.tls = { cert: readFileSync(cert), key: readFileSync(key), addr: (flags['tls-addr'] as string | undefined) ?? DEFAULT_TLS_ADDR };
   }
+  // [relay] issue 13
+  const push = flags.push as string[] | undefined;
+  const pull = flags.pull as string[] | undefined;
+  if (flags['pull-idle-timeout'] !== undefined && !pull) throw new UsageError('--pull-idle-timeout needs --pull');
+  if (push || pull) {
+    for (const url of [...(push ?? []), ...(pull ?? [])]) {
+      if (!/^rtmps?:\/\/[^/]+\/[^/?]/i.test(url)) throw new UsageError(`--push/--pull need rtmp[s]://host[:port]/app, got ${JSON.stringify(url)}`);
+    }
+    config.relay = {};
+    if (push) config.relay.push = push;
+    if (pull) config.relay.pull = pull;
+    if (flags['pull-idle-timeout'] !== undefined) config.relay.idleTimeout = flags['pull-idle-timeout'] as number;
+  }
   return { config, logLevel };
 }
 
@@ -165,6 +183,11 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   server.on('disconnect', (conn) => log.debug(`disconnect ${who(conn)}`));
   server.on('refused', (address) => log.warn(`refused ${address ?? '?'}: too many connections`));
   server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${logValue(err.message)}`));
+  // [relay] each relay's state changes, with why it retries
+  const relayLog = (s: { app: string; name: string; url: string; state: string; error?: Error; retryIn?: number }, arrow: string): void =>
+    (s.state === 'retrying' ? log.warn : log.info).call(log, `relay ${s.app}/${s.name} ${arrow} ${s.url}: ${s.state}${s.error ? ` (${logValue(s.error.message)})` : ''}${s.retryIn !== undefined ? `, retry in ${s.retryIn} ms` : ''}`);
+  server.relay?.on('push', (status) => relayLog(status, '->'));
+  server.relay?.on('pull', (status) => relayLog(status, '<-'));
 
   try {
     await server.listen();

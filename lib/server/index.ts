@@ -16,3 +16,5 @@ export { resolveServerCapabilities, type ServerEnhancedOptions } from './enhance
 export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
 export { DEFAULT_MAX_NAME_LENGTH, MAX_ECHOED_NAME_LENGTH, nameProblem } from './stream-name.js';
 export { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';
+// [relay] push and pull relays (issue 13)
+export * from './relay/index.js';

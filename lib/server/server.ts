@@ -42,6 +42,7 @@ import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
 import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
+import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -115,6 +116,8 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
    * `false`: every client gets the legacy reply.
    */
   enhanced?: ServerEnhancedOptions | false;
+  /** [relay] Push every publish to other servers and/or pull plays of unknown streams from an origin (lib/server/relay). */
+  relay?: RelayOptions;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
   /** `info.query`: the parsed query of the requested name (`key?token=abc`); `streamName` is without it. */
@@ -190,6 +193,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly enhanced: EnhancedCapabilities | false;
   /** The server-wide memory budget (`limits.memoryBudget`): `memory.stats()` for its counters. */
   readonly memory: MemoryBudget;
+  /** [relay] The push/pull relays (`relay` option): undefined without one. */
+  readonly relay: Relay | undefined;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
@@ -238,6 +243,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     // [record-vod]
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;
+    // [relay]
+    this.relay = config.relay ? new Relay(this as RelayHost, config.relay, { logger: this.logger, maxBacklog: this.settings.maxPlayerBacklog }) : undefined;
   }
 
   get state(): ServerState {
@@ -481,10 +488,11 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     // Sockets still in the handshake have nothing to be told.
     const connected = new Set(this.connections.map((c) => c.socket));
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
+    const relaysClosed = this.relay?.close(); // [relay] pushes flush and end, pulls stop
     this.registry.shutdown();
     const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
     await Promise.all(this.connections.map((c) => c.close({ timeout: deadline })));
-    await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
+    await Promise.all([vodStopped, this.recordings?.closeAll(), relaysClosed]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
     this.memory.stop();
     await Promise.all(listenersClosed);

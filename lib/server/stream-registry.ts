@@ -64,6 +64,8 @@ export class StreamRegistry {
   private readonly streams = new Map<string, LiveStream>();
   private readonly cacheEnabled: boolean;
   private readonly cacheLimits: GopCacheLimits;
+  // [relay] Told after a player left a stream (relay pull stops an upstream nobody watches).
+  private readonly leaveListeners = new Set<(stream: LiveStream) => void>();
 
   constructor(options: StreamRegistryOptions = {}) {
     this.cacheEnabled = options.gopCache ?? true;
@@ -138,6 +140,13 @@ export class StreamRegistry {
     if (!stream) return;
     stream.players.delete(player);
     this.prune(stream);
+    for (const listener of this.leaveListeners) listener(stream); // [relay]
+  }
+
+  /** [relay] Calls `listener` after each player leaves a stream; returns the remover. */
+  onPlayerLeft(listener: (stream: LiveStream) => void): () => void {
+    this.leaveListeners.add(listener);
+    return () => this.leaveListeners.delete(listener);
   }
 
   /** A media message from the publisher of `stream`. Never waits. */

@@ -1,0 +1,94 @@
+/**
+ * `RelaySink`: what a relay push subscribes to the local stream with. To the stream registry it
+ * is a player (a `SubscriberTarget`), so the `Subscriber` in front of it applies the same
+ * overflow policy as to any player: above its backlog the relay loses media until the next
+ * keyframe, and nothing waits on it. Behind it is a Client's connection publishing to the
+ * destination.
+ *
+ * Until the destination accepts the publish, events are queued here (counted in the backlog, so
+ * a destination that is slow to answer makes the relay drop, not grow); `attach()` flushes them
+ * in order. What the registry tells players (onStatus, Stream Begin/EOF, |RtmpSampleAccess) is not
+ * for a destination and is left out; metadata goes out as `@setDataFrame` as publishers send it.
+ */
+import type { RtmpEvent } from '../../command/events.js';
+import { ON_META_DATA, SET_DATA_FRAME } from '../../message/data.js';
+import type { RtmpConnection } from '../../session/connection.js';
+import type { SubscriberTarget } from '../subscriber.js';
+
+/** Estimated bytes of one event in the outbound pipeline: payload plus chunk headers. */
+function eventBytes(event: RtmpEvent, chunkSize: number): number {
+  if (event.kind === 'audio' || event.kind === 'video') return event.payload.length + 12 + Math.floor(event.payload.length / chunkSize);
+  return 64;
+}
+
+export class RelaySink implements SubscriberTarget {
+  private conn: RtmpConnection | undefined;
+  private streamId = 0;
+  private queue: RtmpEvent[] = [];
+  private queuedBytes = 0;
+  private ended = false;
+  // Outbound pipeline accounting, as ServerConnection does for players.
+  private bytesIntoPipeline = 0;
+  private bytesOutOfPipeline = 0;
+  private readonly countOut = (bytes: Buffer): void => {
+    this.bytesOutOfPipeline += bytes.length;
+  };
+
+  /** Starts writing to `conn` on message stream `streamId`, after what was queued. */
+  attach(conn: RtmpConnection, streamId: number): void {
+    if (this.ended) return;
+    this.conn = conn;
+    this.streamId = streamId;
+    conn.chunkEncoder?.on('data', this.countOut);
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const event of queued) this.write(event);
+  }
+
+  /** Stops writing (queued events are dropped); the connection is the caller's to close. */
+  detach(): void {
+    this.ended = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.conn?.chunkEncoder?.off('data', this.countOut);
+  }
+
+  get closed(): boolean {
+    return this.ended || (this.conn !== undefined && this.conn.closed);
+  }
+
+  get outboundBacklog(): number {
+    const conn = this.conn;
+    if (!conn) return this.queuedBytes;
+    const socketBytes = conn.socket.writableLength;
+    if (conn.outboundEmpty) {
+      this.bytesIntoPipeline = this.bytesOutOfPipeline;
+      return socketBytes;
+    }
+    return socketBytes + Math.max(0, this.bytesIntoPipeline - this.bytesOutOfPipeline);
+  }
+
+  send(event: RtmpEvent): boolean {
+    if (this.closed) return false;
+    let out: RtmpEvent;
+    if (event.kind === 'audio' || event.kind === 'video') out = event;
+    else if (event.kind === 'data') {
+      if (event.name === '|RtmpSampleAccess') return true;
+      // Players get `onMetaData`; a publisher sends `@setDataFrame("onMetaData", ...)`.
+      out = event.name === ON_META_DATA ? { ...event, name: SET_DATA_FRAME, values: [ON_META_DATA, ...event.values] } : event;
+    } else return true;
+    if (!this.conn) {
+      this.queue.push(out);
+      this.queuedBytes += eventBytes(out, 4096);
+      return true;
+    }
+    return this.write(out);
+  }
+
+  private write(event: RtmpEvent): boolean {
+    const conn = this.conn!;
+    this.bytesIntoPipeline += eventBytes(event, conn.outboundChunkSize);
+    return conn.send({ ...event, streamId: this.streamId });
+  }
+}
