@@ -36,6 +36,8 @@ import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
 import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
+// [http] HTTP-FLV, stats API and metrics (issue 13): lib/http/
+import { HttpServer, type HttpServerOptions } from '../http/http-server.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -97,6 +99,8 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
    * `false`: every client gets the legacy reply.
    */
   enhanced?: ServerEnhancedOptions | false;
+  /** [http] HTTP-FLV, /api/streams, /api/connections and /metrics on this address ('host:port') or with these options. */
+  http?: string | number | HttpServerOptions;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
   onPublish?(conn: ServerConnection, streamName: string, streamType: StreamType): void | Promise<void>;
@@ -170,6 +174,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly authenticator: ConnectAuthenticator | undefined;
   /** The Enhanced RTMP answer to connect (see `enhanced`), or false. */
   readonly enhanced: EnhancedCapabilities | false;
+  /** [http] The HTTP side (`http` option): undefined without one. */
+  readonly http: HttpServer | undefined;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
@@ -213,6 +219,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     // [record-vod]
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;
+    const http = typeof config.http === 'object' ? config.http : config.http !== undefined ? { addr: config.http } : undefined; // [http]
+    this.http = http ? new HttpServer(this, { logger: this.logger, ...http }) : undefined;
   }
 
   get state(): ServerState {
@@ -280,6 +288,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
         this.secure.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${err.message}`));
         await this.startListener(this.secure, addr ?? DEFAULT_TLS_ADDR);
       }
+      await this.http?.listen(); // [http]
     } catch (err) {
       for (const l of this.netServers) l.close();
       this.stateValue = 'closed';
@@ -431,10 +440,11 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     const connected = new Set(this.connections.map((c) => c.socket));
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
     this.registry.shutdown();
+    const httpClosed = this.http?.close(); // [http] HTTP-FLV players end with their streams
     const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
     await Promise.all(this.connections.map((c) => c.close(deadline)));
     await Promise.all([vodStopped, this.recordings?.closeAll()]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
-    await Promise.all(listenersClosed);
+    await Promise.all([...listenersClosed, httpClosed]);
   }
 }
