@@ -8,6 +8,7 @@ import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../lo
 import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
 import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { runClusterCli } from '../cluster/cluster-cli.js'; // [cluster-http]
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
@@ -22,6 +23,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   'tls-cert': { type: 'string', value: 'FILE', help: 'PEM certificate (chain) for an RTMPS listener' },
   'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key for the RTMPS listener' },
   'tls-addr': { type: 'string', value: 'ADDR', help: 'RTMPS listen address', default: DEFAULT_TLS_ADDR },
+  http: { type: 'string', value: 'ADDR', help: 'HTTP-FLV (/APP/NAME.flv), /api/streams, /api/connections and /metrics on this address' }, // [cluster-http]
+  workers: { type: 'number', value: 'N', help: 'N worker processes share the ports; every stream plays on every worker' }, // [cluster-http]
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -38,6 +41,7 @@ Examples:
   rtmp-server --addr :1935 --max-connections 100
   rtmp-server --require-auth --username admin --password secret
   rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
+  rtmp-server --workers 4 --http :8080
 
 ${EXIT_CODE_HELP}
 `;
@@ -46,6 +50,8 @@ ${EXIT_CODE_HELP}
 export interface ServerCliPlan {
   config: ServerConfig;
   logLevel: LogLevel;
+  /** [cluster-http] --workers: run as a cluster of this many workers. */
+  workers?: number;
 }
 
 /**
@@ -92,7 +98,9 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (cert !== undefined && key !== undefined) {
     config.tls = { cert: readFileSync(cert), key: readFileSync(key), addr: (flags['tls-addr'] as string | undefined) ?? DEFAULT_TLS_ADDR };
   }
-  return { config, logLevel };
+  if (flags.http !== undefined) config.http = flags.http as string; // [cluster-http]
+  const workers = positiveInt('workers');
+  return { config, logLevel, ...(workers !== undefined ? { workers } : {}) };
 }
 
 export interface CliIo {
@@ -128,6 +136,7 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
     return ExitCode.Io;
   }
   const log: Logger = createStreamLogger(plan.logLevel, io.stderr);
+  if (plan.workers !== undefined) return runClusterCli(plan, log, io); // [cluster-http] lib/cluster/cluster-cli.ts
   let server: Server;
   try {
     server = new Server({ ...plan.config, logger: log });
@@ -161,6 +170,8 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   announce(`rtmp-server listening on rtmp://${displayHost(a.address)}:${a.port}${plan.config.auth ? ' (authentication required)' : ''}`);
   const t = server.tlsAddress();
   if (t) announce(`rtmp-server listening on rtmps://${displayHost(t.address)}:${t.port}`);
+  const h = server.http?.address(); // [cluster-http]
+  if (h) announce(`rtmp-server http on http://${displayHost(h.address)}:${h.port}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

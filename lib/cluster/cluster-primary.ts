@@ -55,7 +55,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   private readonly respawnDelay: number;
   private crashes = 0;
   private closing: Promise<void> | undefined;
-  private ports: { rtmp: number; rtmpHost: string; http: number | null; tls: number | null } | undefined;
+  private ports: { rtmp: number; rtmpHost: string; http: number | null; httpHost: string | null; tls: number | null } | undefined;
   private readonly statsRequests = new Map<string, { snapshots: WorkerSnapshot[]; waiting: Set<number>; finish(): void }>();
   private nextCollect = 1;
 
@@ -78,6 +78,10 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
 
   get httpPort(): number | null | undefined {
     return this.ports?.http;
+  }
+
+  get httpHost(): string | null | undefined {
+    return this.ports?.httpHost;
   }
 
   get tlsPort(): number | null | undefined {
@@ -129,7 +133,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
         if (m.rtmp === 'ready') {
           info.ready = true;
           info.internalPort = m.internalPort;
-          this.ports ??= { rtmp: m.rtmpPort, rtmpHost: m.rtmpHost, http: m.httpPort, tls: m.tlsPort };
+          this.ports ??= { rtmp: m.rtmpPort, rtmpHost: m.rtmpHost, http: m.httpPort, httpHost: m.httpHost, tls: m.tlsPort };
           this.logger.info(`worker ${worker.id} (pid ${info.pid}) ready`);
           this.sendTo(worker, { rtmp: 'directory', entries: this.directory.list() });
           this.emit('ready', info);

@@ -113,6 +113,7 @@ export class ClusterWorker {
       rtmpPort: a.port,
       rtmpHost: a.address,
       httpPort: this.server.http?.address()?.port ?? null,
+      httpHost: this.server.http?.address()?.address ?? null,
       tlsPort: this.server.tlsAddress()?.port ?? null,
     });
   }

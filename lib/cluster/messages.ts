@@ -14,7 +14,7 @@ export interface DirectoryEntry {
 }
 
 export type WorkerToPrimary =
-  | { rtmp: 'ready'; internalPort: number; rtmpPort: number; rtmpHost: string; httpPort: number | null; tlsPort: number | null }
+  | { rtmp: 'ready'; internalPort: number; rtmpPort: number; rtmpHost: string; httpPort: number | null; httpHost: string | null; tlsPort: number | null }
   | { rtmp: 'claim'; id: number; app: string; name: string }
   | { rtmp: 'release'; app: string; name: string }
   | { rtmp: 'stats-request'; id: number }
