@@ -166,13 +166,21 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   private onWorkerMessage(worker: Worker, info: WorkerInfo, m: WorkerToPrimary): void {
     switch (m.rtmp) {
       case 'claim': {
+        const key = `${m.app}/${m.name}`;
         const ok = this.directory.claim(m.app, m.name, worker.id, info.internalPort);
-        this.sendTo(worker, { rtmp: 'claimed', id: m.id, ok, worker: ok ? worker.id : (this.directory.holder(`${m.app}/${m.name}`)?.worker ?? null) });
+        const wanted = ok ? this.directory.wanting(key, worker.id) : [];
+        this.sendTo(worker, { rtmp: 'claimed', id: m.id, ok, worker: ok ? worker.id : (this.directory.holder(key)?.worker ?? null), wanted });
         if (ok) this.broadcastDirectory();
         return;
       }
       case 'release':
         if (this.directory.release(`${m.app}/${m.name}`, worker.id)) this.broadcastDirectory();
+        return;
+      case 'want':
+        this.directory.want(`${m.app}/${m.name}`, worker.id);
+        return;
+      case 'unwant':
+        this.directory.unwant(`${m.app}/${m.name}`, worker.id);
         return;
       case 'stats-request':
         void this.collect().then((snapshots) => this.sendTo(worker, { rtmp: 'stats', id: m.id, snapshots }));

@@ -21,6 +21,8 @@ import { OriginPort, WorkerPull } from './internal-relay.js';
 import { ENV_TOKEN, isClusterMessage, type DirectoryEntry, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 export const DEFAULT_RELAY_IDLE_TIMEOUT = 5000;
+/** ms a publish waits for the relays of workers whose players were there first. */
+const RELAY_WAIT = 3000;
 
 export interface ClusterWorkerOptions {
   /** The server's configuration in this worker (hooks included: they run here). */
@@ -45,7 +47,12 @@ export class ClusterWorker {
   private readonly pulls = new Map<string, WorkerPull>();
   private readonly idleSince = new Map<string, number>();
   private readonly claimsOf = new Map<ServerConnection, Set<string>>();
-  private readonly pendingClaims = new Map<number, Pending<{ ok: boolean; worker: number | null }>>();
+  private readonly pendingClaims = new Map<number, Pending<{ ok: boolean; worker: number | null; wanted: number[] }>>();
+  /** Streams this worker told the primary it waits for. */
+  private readonly wanted = new Map<string, { app: string; name: string }>();
+  /** Relays of other workers that play a stream here, by key (until its publish starts). */
+  private readonly relayPlays = new Map<string, Set<number>>();
+  private readonly relayWaiters = new Map<string, () => void>();
   private readonly pendingStats = new Map<number, Pending<WorkerSnapshot[]>>();
   private nextRequest = 1;
   private readonly idleTimer: NodeJS.Timeout;
@@ -78,10 +85,18 @@ export class ClusterWorker {
         let set = this.claimsOf.get(conn);
         if (!set) this.claimsOf.set(conn, (set = new Set()));
         set.add(`${conn.app}/${name}`);
+        // Players on other workers were there first: as in one process they get the stream from its
+        // first message, so the publish starts once their relays play here (bounded wait).
+        if (claim.wanted.length > 0) await this.relaysPlaying(`${conn.app}/${name}`, claim.wanted, RELAY_WAIT);
       },
       onPlay: async (conn, name) => {
         await userPlay?.(conn, name);
         this.ensurePull(conn.app, name);
+        const key = `${conn.app}/${name}`;
+        if (!this.directory.has(key) && !this.wanted.has(key)) {
+          this.wanted.set(key, { app: conn.app, name });
+          this.send({ rtmp: 'want', app: conn.app, name });
+        }
       },
     });
     this.server.on('unpublish', (conn, name) => {
@@ -92,7 +107,7 @@ export class ClusterWorker {
       for (const key of this.claimsOf.get(conn) ?? []) this.send({ rtmp: 'release', app: conn.app, name: key.slice(conn.app.length + 1) });
       this.claimsOf.delete(conn);
     });
-    this.originPort = new OriginPort(this.server, this.token, this.logger);
+    this.originPort = new OriginPort(this.server, this.token, this.logger, (worker, app, name) => this.relayPlayed(worker, `${app}/${name}`));
     this.idleTimer = setInterval(() => this.stopIdlePulls(), 1000);
     this.idleTimer.unref();
     process.on('message', this.onMessage);
@@ -141,7 +156,36 @@ export class ClusterWorker {
     if (process.connected) process.send!(message);
   }
 
-  private claim(app: string, name: string): Promise<{ ok: boolean; worker: number | null }> {
+  private relayPlayed(worker: number, key: string): void {
+    const waiter = this.relayWaiters.get(key);
+    if (!waiter) return; // a publish only waits for relays while it starts
+    let set = this.relayPlays.get(key);
+    if (!set) this.relayPlays.set(key, (set = new Set()));
+    set.add(worker);
+    waiter();
+  }
+
+  /** Resolves once a relay from each of `workers` plays `key` here, or after `ms`. */
+  private relaysPlaying(key: string, workers: number[], ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        const playing = this.relayPlays.get(key);
+        if (!workers.every((w) => playing?.has(w))) return;
+        done();
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.relayWaiters.delete(key);
+        this.relayPlays.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.relayWaiters.set(key, check);
+      check();
+    });
+  }
+
+  private claim(app: string, name: string): Promise<{ ok: boolean; worker: number | null; wanted: number[] }> {
     const id = this.nextRequest++;
     return new Promise((resolve) => {
       this.pendingClaims.set(id, { resolve });
@@ -164,7 +208,7 @@ export class ClusterWorker {
       case 'claimed': {
         const pending = this.pendingClaims.get(message.id);
         this.pendingClaims.delete(message.id);
-        pending?.resolve({ ok: message.ok, worker: message.worker });
+        pending?.resolve({ ok: message.ok, worker: message.worker, wanted: message.wanted });
         return;
       }
       case 'directory':
@@ -199,7 +243,7 @@ export class ClusterWorker {
     if (this.pulls.has(key) || this.stopping) return;
     const entry = this.directory.get(key);
     if (!entry || entry.worker === this.id || this.server.registry.isPublished(app, name)) return;
-    const pull = new WorkerPull(this.server, { app, name, port: entry.port, origin: entry.worker, token: this.token, logger: this.logger });
+    const pull = new WorkerPull(this.server, { app, name, port: entry.port, origin: entry.worker, worker: this.id, token: this.token, logger: this.logger });
     this.pulls.set(key, pull);
     this.idleSince.delete(key);
     this.logger.debug(`cluster: worker ${this.id} pulls ${key} from worker ${entry.worker}`);
@@ -215,6 +259,11 @@ export class ClusterWorker {
 
   private stopIdlePulls(): void {
     const now = Date.now();
+    for (const [key, { app, name }] of this.wanted) {
+      if ((this.server.registry.get(app, name)?.players.size ?? 0) > 0) continue;
+      this.wanted.delete(key);
+      this.send({ rtmp: 'unwant', app, name });
+    }
     for (const [key, pull] of this.pulls) {
       const players = this.server.registry.get(pull.app, pull.name)?.players.size ?? 0;
       if (players > 0) {

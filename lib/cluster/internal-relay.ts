@@ -23,8 +23,9 @@ import type { Server } from '../server/server.js';
 import type { LiveStream } from '../server/stream-registry.js';
 import type { DescribedTarget, PeerInfo } from '../http/stats-api.js';
 
-/** The connect field that carries the cluster token. */
+/** The connect fields that carry the cluster token and the pulling worker's id. */
 export const TOKEN_FIELD = 'rtmpPipelineClusterToken';
+export const WORKER_FIELD = 'rtmpPipelineClusterWorker';
 
 /** A relay player may queue this many times a user player's backlog before it drops (loopback rarely lags). */
 const RELAY_BACKLOG_FACTOR = 4;
@@ -39,6 +40,8 @@ export class OriginPort {
     server: Server,
     token: string,
     private readonly logger: Logger,
+    /** A worker's relay started playing `app/name` here. */
+    onRelayPlay: (worker: number, app: string, name: string) => void = () => {},
   ) {
     const host: ServerHost = {
       registry: server.registry,
@@ -53,7 +56,9 @@ export class OriginPort {
         },
       },
       commandHandler: () => undefined,
-      notify: () => {},
+      notify: (event, conn, ...args) => {
+        if (event === 'play') onRelayPlay(Number(conn.connectInfo?.commandObject[WORKER_FIELD]), conn.app, String(args[0]));
+      },
       connectionClosed: (conn) => {
         this.connections.delete(conn);
       },
@@ -124,6 +129,8 @@ export interface WorkerPullOptions {
   port: number;
   /** The worker that publishes (for the stats). */
   origin: number;
+  /** This worker's id (the origin waits for it when its players were there first). */
+  worker: number;
   token: string;
   logger: Logger;
 }
@@ -151,7 +158,7 @@ export class WorkerPull {
     this.origin = options.origin;
     this.client = new Client({
       appName: options.app,
-      connectFields: { [TOKEN_FIELD]: options.token },
+      connectFields: { [TOKEN_FIELD]: options.token, [WORKER_FIELD]: options.worker },
       connectTimeout: 10_000,
       commandTimeout: 10_000,
       // The relay reads as fast as the loopback gives; a large queue rides out GC pauses.

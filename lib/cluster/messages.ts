@@ -17,12 +17,15 @@ export type WorkerToPrimary =
   | { rtmp: 'ready'; internalPort: number; rtmpPort: number; rtmpHost: string; httpPort: number | null; httpHost: string | null; tlsPort: number | null }
   | { rtmp: 'claim'; id: number; app: string; name: string }
   | { rtmp: 'release'; app: string; name: string }
+  /** Players here wait for a stream published nowhere yet (its publisher should wait for our relay). */
+  | { rtmp: 'want'; app: string; name: string }
+  | { rtmp: 'unwant'; app: string; name: string }
   | { rtmp: 'stats-request'; id: number }
   | { rtmp: 'stats-reply'; id: number; snapshot: WorkerSnapshot }
   | { rtmp: 'stopped' };
 
 export type PrimaryToWorker =
-  | { rtmp: 'claimed'; id: number; ok: boolean; worker: number | null }
+  | { rtmp: 'claimed'; id: number; ok: boolean; worker: number | null; wanted: number[] }
   | { rtmp: 'directory'; entries: DirectoryEntry[] }
   | { rtmp: 'stats-collect'; id: number }
   | { rtmp: 'stats'; id: number; snapshots: WorkerSnapshot[] }

@@ -7,6 +7,24 @@ import type { DirectoryEntry } from './messages.js';
 
 export class StreamDirectory {
   private readonly entries = new Map<string, DirectoryEntry>();
+  /** Workers whose players wait for a stream not published yet. */
+  private readonly wants = new Map<string, Set<number>>();
+
+  want(key: string, worker: number): void {
+    let set = this.wants.get(key);
+    if (!set) this.wants.set(key, (set = new Set()));
+    set.add(worker);
+  }
+
+  unwant(key: string, worker: number): void {
+    const set = this.wants.get(key);
+    if (set?.delete(worker) && set.size === 0) this.wants.delete(key);
+  }
+
+  /** Workers other than `except` that wait for `key`. */
+  wanting(key: string, except: number): number[] {
+    return [...(this.wants.get(key) ?? [])].filter((w) => w !== except);
+  }
 
   /** Claims `key` for `worker`; false when another worker publishes it. */
   claim(app: string, name: string, worker: number, port: number): boolean {
@@ -27,6 +45,7 @@ export class StreamDirectory {
 
   /** Drops everything a worker held (it exited); true when something changed. */
   dropWorker(worker: number): boolean {
+    for (const key of [...this.wants.keys()]) this.unwant(key, worker);
     let changed = false;
     for (const [key, entry] of this.entries) {
       if (entry.worker === worker) {

@@ -183,6 +183,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     }
     this.options.beforePlay?.(app, name);
     this.stats.httpPlayers.add(player);
+    const worker = this.options.worker;
+    this.logger.info(`http-flv play${worker !== undefined && worker !== null ? ` worker ${worker}` : ''} ${player.id} ${player.remoteAddress ?? '?'}:${player.remotePort ?? '?'} ${app}/${name}`);
     player.start(server.registry);
     this.emit('play', player);
   }

@@ -16,6 +16,7 @@ import { parseFlvPath, renderMetrics } from '../../lib/http/index.js';
 import type { Message } from '../../lib/message/message.js';
 import { Server } from '../../lib/server/index.js';
 import { readFlvTags } from '../helpers/flv-tags.js';
+import { parsePrometheus } from '../helpers/prometheus.js';
 import { assertSamePackets, ffmpeg, runningProcesses } from '../helpers/ffmpeg.js';
 import { publishFlv } from '../helpers/client-media.js';
 import { interopMedia } from '../helpers/media.js';
@@ -37,29 +38,6 @@ function get(port: number, path: string, method = 'GET'): Promise<Reply> {
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Parses Prometheus text format 0.0.4: every line is a comment, blank, or `name{labels} value`. */
-export function parsePrometheus(text: string): Map<string, number> {
-  const series = new Map<string, number>();
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (meta) {
-      if (meta[1] === 'TYPE') {
-        assert.match(meta[3]!, /^(counter|gauge|histogram|summary|untyped)$/, line);
-        assert.ok(!types.has(meta[2]!), `one TYPE per metric: ${line}`);
-        types.set(meta[2]!, meta[3]!);
-      }
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
-    assert.ok(sample, `not a Prometheus sample line: ${JSON.stringify(line)}`);
-    assert.ok(types.has(sample[1]!), `sample before its TYPE: ${line}`);
-    series.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]));
-  }
-  return series;
 }
 
 /** The source's last media timestamp, and a server onMessage hook that resolves once the server got it. */
