@@ -32,6 +32,8 @@ export interface ClusterWorkerOptions {
   logger?: Logger;
 }
 
+function ignoreSignal(): void {}
+
 interface Pending<T> {
   resolve(value: T): void;
 }
@@ -111,6 +113,8 @@ export class ClusterWorker {
     this.idleTimer = setInterval(() => this.stopIdlePulls(), 1000);
     this.idleTimer.unref();
     process.on('message', this.onMessage);
+    // A terminal's Ctrl-C reaches every process of the group: the primary drains the workers.
+    process.on('SIGINT', ignoreSignal);
     // The primary let go (after our drain, or it died): drain if not done yet, then leave.
     process.once('disconnect', () => {
       void this.stop().then(() => process.exit(0));
@@ -142,6 +146,7 @@ export class ClusterWorker {
       await Promise.all([...this.pulls.values()].map((p) => p.done));
       await this.originPort.close();
       process.off('message', this.onMessage);
+      process.off('SIGINT', ignoreSignal);
       this.send({ rtmp: 'stopped' });
     })();
     return this.stopping;
