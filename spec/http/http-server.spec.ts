@@ -216,7 +216,8 @@ describe('HTTP side: HTTP-FLV, stats API, metrics', { timeout: 60_000 }, () => {
   });
 
   it('an HTTP player that does not read drops to keyframes; the publisher and an RTMP player are not held up', async () => {
-    const server = new Server({ addr: '127.0.0.1:0', http: { addr: '127.0.0.1:0', maxPlayerBacklog: 256 * 1024 } });
+    // RTMP players may queue 256 MiB (the reading one never drops, however loaded the machine); HTTP-FLV players 256 KiB.
+    const server = new Server({ addr: '127.0.0.1:0', limits: { maxPlayerBacklog: 256 * 1024 * 1024 }, http: { addr: '127.0.0.1:0', maxPlayerBacklog: 256 * 1024 } });
     await server.listen();
     const port = server.address()!.port;
     // A raw HTTP client that sends its request and never reads a byte.
