@@ -79,7 +79,7 @@ export class HttpFlvPlayer implements SubscriberTarget, HttpFlvRequestInfo {
     this.muxer.on('data', (bytes: Buffer) => {
       this.bytesOutOfMuxer += bytes.length;
       this.bytesSent += bytes.length;
-      if (!this.ended) this.response.write(bytes);
+      if (!this.response.writableEnded && !this.response.destroyed) this.response.write(bytes);
     });
     this.muxer.on('error', (err) => this.end(err));
     response.once('close', () => this.end());
@@ -146,8 +146,9 @@ export class HttpFlvPlayer implements SubscriberTarget, HttpFlvRequestInfo {
     if (this.ended) return;
     this.ended = true;
     this.onEnd(this);
+    // What the muxer still holds goes out first, then the last chunk.
+    this.muxer.once('end', () => this.response.end());
     this.muxer.end();
-    this.response.end();
   }
 
   /** Ends at once (client gone, or an error). */

@@ -34,8 +34,6 @@ export interface HttpServerOptions {
   extraMetrics?: () => MetricSample[];
   /** Where the stats come from. Default: this process; with workers, every worker (lib/cluster). */
   collect?: () => Promise<WorkerSnapshot[]>;
-  /** Called once the hooks accepted an HTTP-FLV play, before it joins the registry (lib/cluster starts its relay here). */
-  beforePlay?: (app: string, name: string) => void;
   /** The worker id shown in the stats (lib/cluster sets it). */
   worker?: number | null;
   logger?: Logger;
@@ -181,7 +179,6 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
       res.end();
       return;
     }
-    this.options.beforePlay?.(app, name);
     this.stats.httpPlayers.add(player);
     const worker = this.options.worker;
     this.logger.info(`http-flv play${worker !== undefined && worker !== null ? ` worker ${worker}` : ''} ${player.id} ${player.remoteAddress ?? '?'}:${player.remotePort ?? '?'} ${app}/${name}`);
