@@ -13,7 +13,7 @@
 import cluster from 'node:cluster';
 import { silentLogger, type Logger } from '../logger.js';
 import type { HttpServerOptions } from '../http/http-server.js';
-import type { WorkerSnapshot } from '../http/stats-api.js';
+import { ServerStats, type WorkerSnapshot } from '../http/stats-api.js';
 import { Server, type ServerConfig } from '../server/server.js';
 import type { ServerConnection } from '../server/server-connection.js';
 import { StatusCode } from '../server/status.js';
@@ -41,6 +41,8 @@ interface Pending<T> {
 export class ClusterWorker {
   readonly id: number;
   readonly server: Server;
+  /** This worker's figures (the HTTP side's when it has one). */
+  readonly stats: ServerStats;
   private readonly logger: Logger;
   private readonly originPort: OriginPort;
   private readonly token: string;
@@ -109,6 +111,8 @@ export class ClusterWorker {
       for (const key of this.claimsOf.get(conn) ?? []) this.send({ rtmp: 'release', app: conn.app, name: key.slice(conn.app.length + 1) });
       this.claimsOf.delete(conn);
     });
+    // Without an HTTP side the primary's collect() still gets every worker's figures.
+    this.stats = this.server.http?.stats ?? new ServerStats(this.server, this.id);
     this.originPort = new OriginPort(this.server, this.token, this.logger, (worker, app, name) => this.relayPlayed(worker, `${app}/${name}`));
     this.idleTimer = setInterval(() => this.stopIdlePulls(), 1000);
     this.idleTimer.unref();
@@ -225,11 +229,9 @@ export class ClusterWorker {
           if (entry.worker !== this.id && (this.server.registry.get(entry.app, entry.name)?.players.size ?? 0) > 0) this.ensurePull(entry.app, entry.name);
         }
         return;
-      case 'stats-collect': {
-        const snapshot = this.server.http?.stats.snapshot();
-        if (snapshot) this.send({ rtmp: 'stats-reply', id: message.id, snapshot });
+      case 'stats-collect':
+        this.send({ rtmp: 'stats-reply', id: message.id, snapshot: this.stats.snapshot() });
         return;
-      }
       case 'stats': {
         const pending = this.pendingStats.get(message.id);
         this.pendingStats.delete(message.id);
