@@ -16,3 +16,5 @@ export * from './codec/index.js';
 export * from './server/index.js';
 export * from './client/index.js';
 export * from './auth/index.js';
+export * from './http/index.js'; // [cluster-http] issue 13
+export * from './cluster/index.js'; // [cluster-http] issue 13

@@ -9,6 +9,7 @@ import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type S
 import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { ExitCode, SERVER_EXIT_CODE_HELP } from './exit-codes.js';
 import { versionLine } from './version.js';
+import { runClusterCli } from '../cluster/cluster-cli.js'; // [cluster-http]
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
@@ -26,6 +27,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   push: { type: 'string', value: 'URL', repeatable: true, help: 'republish every stream to rtmp[s]://host[:port]/app under its name (nginx-rtmp push)' },
   pull: { type: 'string', value: 'URL', repeatable: true, help: 'edge: a play of APP/NAME not published here pulls NAME from rtmp[s]://host[:port]/app' },
   'pull-idle-timeout': { type: 'duration', value: 'TIME', help: 'with --pull: stop an upstream this long after its last player left', default: '10s' },
+  http: { type: 'string', value: 'ADDR', help: 'HTTP-FLV (/APP/NAME.flv), /api/streams, /api/connections and /metrics on this address' }, // [cluster-http]
+  workers: { type: 'number', value: 'N', help: 'N worker processes share the ports; every stream plays on every worker' }, // [cluster-http]
   'log-level': { type: 'string', value: 'LEVEL', help: `${LogLevels.join(', ')}`, default: 'info' },
   'connect-timeout': { type: 'number', value: 'MS', help: 'close a client whose connect is not accepted this long after the handshake (0: never)', default: '10000' },
   'idle-timeout': { type: 'number', value: 'MS', help: 'close a connected client that neither publishes nor plays for this long (0: never)', default: '30000' },
@@ -48,6 +51,7 @@ Examples:
   rtmp-server --tls-cert cert.pem --tls-key key.pem --tls-addr :443
   rtmp-server --push rtmp://a.rtmp.youtube.com/live2/KEY --push rtmp://backup:1935/live
   rtmp-server --addr :1936 --pull rtmp://origin:1935/live
+  rtmp-server --workers 4 --http :8080
 
 ${SERVER_EXIT_CODE_HELP}
 `;
@@ -56,6 +60,8 @@ ${SERVER_EXIT_CODE_HELP}
 export interface ServerCliPlan {
   config: ServerConfig;
   logLevel: LogLevel;
+  /** [cluster-http] --workers: run as a cluster of this many workers. */
+  workers?: number;
 }
 
 /**
@@ -126,7 +132,9 @@ export function serverPlanFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     if (pull) config.relay.pull = pull;
     if (flags['pull-idle-timeout'] !== undefined) config.relay.idleTimeout = flags['pull-idle-timeout'] as number;
   }
-  return { config, logLevel };
+  if (flags.http !== undefined) config.http = flags.http as string; // [cluster-http]
+  const workers = positiveInt('workers');
+  return { config, logLevel, ...(workers !== undefined ? { workers } : {}) };
 }
 
 export interface CliIo {
@@ -167,6 +175,7 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
     return ExitCode.Io;
   }
   const log: Logger = createStreamLogger(plan.logLevel, io.stderr);
+  if (plan.workers !== undefined) return runClusterCli(plan, log, io); // [cluster-http] lib/cluster/cluster-cli.ts
   let server: Server;
   try {
     server = new Server({ ...plan.config, logger: log });
@@ -205,6 +214,8 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   announce(`rtmp-server listening on rtmp://${displayHost(a.address)}:${a.port}${plan.config.auth ? ' (authentication required)' : ''}`);
   const t = server.tlsAddress();
   if (t) announce(`rtmp-server listening on rtmps://${displayHost(t.address)}:${t.port}`);
+  const h = server.http?.address(); // [cluster-http]
+  if (h) announce(`rtmp-server http on http://${displayHost(h.address)}:${h.port}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -43,6 +43,8 @@ import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
 import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
+// [http] HTTP-FLV, stats API and metrics (issue 13): lib/http/
+import { HttpServer, type HttpServerOptions } from '../http/http-server.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -118,6 +120,8 @@ export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod]
   enhanced?: ServerEnhancedOptions | false;
   /** [relay] Push every publish to other servers and/or pull plays of unknown streams from an origin (lib/server/relay). */
   relay?: RelayOptions;
+  /** [http] HTTP-FLV, /api/streams, /api/connections and /metrics on this address ('host:port') or with these options. */
+  http?: string | number | HttpServerOptions;
   onConnect?(conn: ServerConnection, info: ConnectInfo): void | Promise<void>;
   onDisconnect?(conn: ServerConnection): void | Promise<void>;
   /** `info.query`: the parsed query of the requested name (`key?token=abc`); `streamName` is without it. */
@@ -195,6 +199,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly memory: MemoryBudget;
   /** [relay] The push/pull relays (`relay` option): undefined without one. */
   readonly relay: Relay | undefined;
+  /** [http] The HTTP side (`http` option): undefined without one. */
+  readonly http: HttpServer | undefined;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, ServerCommandHandler>();
   private readonly connectionTable = new Map<string, ServerConnection>();
@@ -245,6 +251,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;
     // [relay]
     this.relay = config.relay ? new Relay(this as RelayHost, config.relay, { logger: this.logger, maxBacklog: this.settings.maxPlayerBacklog }) : undefined;
+    const http = typeof config.http === 'object' ? config.http : config.http !== undefined ? { addr: config.http } : undefined; // [http]
+    this.http = http ? new HttpServer(this, { logger: this.logger, ...http }) : undefined;
   }
 
   get state(): ServerState {
@@ -312,6 +320,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
         this.secure.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${logValue(err.message)}`));
         await this.startListener(this.secure, addr ?? DEFAULT_TLS_ADDR);
       }
+      await this.http?.listen(); // [http]
     } catch (err) {
       for (const l of this.netServers) l.close();
       this.stateValue = 'closed';
@@ -490,11 +499,12 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     for (const socket of this.sockets) if (!connected.has(socket)) socket.destroy();
     const relaysClosed = this.relay?.close(); // [relay] pushes flush and end, pulls stop
     this.registry.shutdown();
+    const httpClosed = this.http?.close(); // [http] HTTP-FLV players end with their streams
     const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
     await Promise.all(this.connections.map((c) => c.close({ timeout: deadline })));
     await Promise.all([vodStopped, this.recordings?.closeAll(), relaysClosed]); // [record-vod] files flushed and closed
     for (const socket of this.sockets) socket.destroy();
     this.memory.stop();
-    await Promise.all(listenersClosed);
+    await Promise.all([...listenersClosed, httpClosed]);
   }
 }
