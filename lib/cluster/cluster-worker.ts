@@ -78,8 +78,8 @@ export class ClusterWorker {
     this.server = new Server({
       ...config,
       ...(clusterHttp ? { http: clusterHttp } : {}),
-      onPublish: async (conn, name, type) => {
-        await userPublish?.(conn, name, type);
+      onPublish: async (conn, name, type, info) => {
+        await userPublish?.(conn, name, type, info);
         const claim = await this.claim(conn.app, name);
         if (!claim.ok) {
           throw Object.assign(new Error(`${name} is already being published${claim.worker !== null ? ` (worker ${claim.worker})` : ''}`), {
@@ -93,8 +93,8 @@ export class ClusterWorker {
         // first message, so the publish starts once their relays play here (bounded wait).
         if (claim.wanted.length > 0) await this.relaysPlaying(`${conn.app}/${name}`, claim.wanted, RELAY_WAIT);
       },
-      onPlay: async (conn, name) => {
-        await userPlay?.(conn, name);
+      onPlay: async (conn, name, info) => {
+        await userPlay?.(conn, name, info);
         this.ensurePull(conn.app, name);
         const key = `${conn.app}/${name}`;
         if (!this.directory.has(key) && !this.wanted.has(key)) {
@@ -145,7 +145,7 @@ export class ClusterWorker {
   stop(deadline = 5000): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.idleTimer);
-      await this.server.close(deadline);
+      await this.server.close({ timeout: deadline });
       for (const pull of this.pulls.values()) pull.stop();
       await Promise.all([...this.pulls.values()].map((p) => p.done));
       await this.originPort.close();

@@ -99,7 +99,7 @@ export class OriginPort {
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    await Promise.all([...this.connections].map((c) => c.close(2000)));
+    await Promise.all([...this.connections].map((c) => c.close({ timeout: 2000 })));
     for (const s of this.sockets) s.destroy();
     await closed;
   }

@@ -166,7 +166,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     const info: ConnectInfo = { app, tcUrl, query, objectEncoding: 0, commandObject: { app, tcUrl }, args: [] };
     try {
       await server.hooks.onConnect?.(asConnection, info);
-      await server.hooks.onPlay?.(asConnection, name);
+      await server.hooks.onPlay?.(asConnection, name, { query, requestedName: name });
     } catch (err) {
       const refusal = err as HttpRefusal;
       const status = typeof refusal.httpStatus === 'number' ? refusal.httpStatus : 403;
