@@ -8,7 +8,7 @@ import { afterEach, describe, it } from 'node:test';
 import { CommandError } from '../../lib/errors.js';
 import { DEFAULT_MAX_NAME_LENGTH, MAX_ECHOED_NAME_LENGTH, StreamRegistry, nameProblem } from '../../lib/server/index.js';
 import { echoedName } from '../../lib/server/stream-name.js';
-import { SteadyPair, closedOf, isMedia, listening, nextMedia, releaseAll } from '../faults/support.js';
+import { SteadyPair, closedOf, isMedia, listening, nextMedia, recordingLogger, releaseAll } from '../faults/support.js';
 import { closeAll, connectRaw, rawPlayer, rawPublisher, type RawClient } from '../helpers/raw-client.js';
 import { keyframe } from './media-fixtures.js';
 
@@ -98,7 +98,8 @@ describe('stream names (issue 11)', () => {
 
   it('connect with a control character or an over-long app: _error NetConnection.Connect.Rejected and closed; onConnect never runs', async () => {
     let hooks = 0;
-    const { port } = await listening({ onConnect: () => void hooks++ });
+    const logger = recordingLogger();
+    const { port } = await listening({ onConnect: () => void hooks++, logger });
     const pair = await SteadyPair.open(port);
     for (const commandObject of [
       { app: 'live\n[FAKE] INFO connect #999 user=admin' },
@@ -118,6 +119,11 @@ describe('stream names (issue 11)', () => {
       assert.ok(received() < 1024, `${received()} bytes sent back`);
     }
     assert.equal(hooks, 2, 'only the steady pair connected');
+    // What the server logged (to any logger, not only the CLI's) carries no control character and no long name.
+    for (const line of logger.lines) {
+      assert.doesNotMatch(line.text, /[\u0000-\u001f]/, line.text.slice(0, 100));
+      assert.ok(line.text.length < 1024, `a ${line.text.length}-character log line`);
+    }
     await pair.exchange(16);
     await pair.close();
   });
