@@ -39,5 +39,6 @@ for await (const msg of client) {
       break;
   }
 }
-// The loop ends when the connection closes.
+// The loop ends when the stream ends (Play.Stop, Play.Complete, UnpublishNotify or Stream EOF) or the connection closes.
 console.log(`audio ${counts.audio} video ${counts.video} commands ${counts.commands} bytes ${counts.bytes}`);
+await client.close();
