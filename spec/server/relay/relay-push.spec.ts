@@ -14,7 +14,7 @@ import { Server, type RelayPushStatus } from '../../../lib/server/index.js';
 import { freePort } from '../../helpers/client-media.js';
 import { run } from '../../helpers/ffmpeg.js';
 import { tempDir } from '../../helpers/media.js';
-import { labels, listening, player, publisher, send, syntheticStream } from './relay-fixtures.js';
+import { labels, listening, nextEvent, player, publisher, send, syntheticStream } from './relay-fixtures.js';
 
 function pushStates(server: Server): RelayPushStatus[] {
   const states: RelayPushStatus[] = [];
@@ -250,7 +250,7 @@ describe('relay push', { timeout: 30_000 }, () => {
     });
     const base = `rtmp://127.0.0.1:${origin.server.address()!.port}`;
     const names = async (url: string, name: string): Promise<string[]> => {
-      const published = once(origin.server, 'publish');
+      const published = nextEvent(origin.server, 'publish');
       const client = await publisher(url, name);
       await published;
       const remote = origin.server.relay!.pushRelays.map((r) => r.remoteName).sort();
