@@ -26,7 +26,7 @@ function countPlays(server: Server): { count: number } {
   return counter;
 }
 
-describe('relay pull', { timeout: 30_000 }, () => {
+describe('relay pull', { timeout: 60_000 }, () => {
   it('three players, one upstream: each gets every message in order', async () => {
     const origin = await listening();
     const originPlays = countPlays(origin.server);
