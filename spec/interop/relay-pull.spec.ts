@@ -5,8 +5,8 @@
  * is compared with the source.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { join } from 'node:path';
+import { existsSync, watch } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Message } from '../../lib/message/message.js';
 import { Server, type RelayPull } from '../../lib/server/index.js';
@@ -21,8 +21,9 @@ import {
   start,
   tcpHandles,
 } from '../helpers/ffmpeg.js';
-import { interopMedia } from '../helpers/media.js';
+import { generateFlv, interopMedia } from '../helpers/media.js';
 import { startNginx } from '../helpers/nginx-rtmp.js';
+import { nextEvent } from '../server/relay/relay-fixtures.js';
 
 /** The edge's upstream for `app/name` once it plays from its origin. */
 function upstreamPlaying(edge: Server, name: string): Promise<RelayPull> {
@@ -48,6 +49,22 @@ function upstreamEnded(relay: RelayPull): Promise<void> {
   });
 }
 
+/**
+ * Resolves once `file` exists: ffmpeg creates its output only after probing its input, so this
+ * says an ffmpeg player is past its probe (closing the server earlier fails its open).
+ */
+function created(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(dirname(file), () => check());
+    const check = (): void => {
+      if (!existsSync(file)) return;
+      watcher.close();
+      resolve();
+    };
+    check();
+  });
+}
+
 function plays(server: Server, count: number): Promise<void> {
   return new Promise((resolve) => {
     let n = 0;
@@ -60,7 +77,7 @@ function plays(server: Server, count: number): Promise<void> {
   });
 }
 
-describe('interop: relay pull (edge)', { timeout: 90_000 }, () => {
+describe('interop: relay pull (edge)', { timeout: 180_000 }, () => {
   const media = interopMedia('relay-pull');
 
   it('ffmpeg -> nginx-rtmp (origin) -> our server --pull (edge) -> rtmpdump and ffmpeg: every packet intact, one upstream', async () => {
@@ -94,6 +111,9 @@ describe('interop: relay pull (edge)', { timeout: 90_000 }, () => {
   });
 
   it('our origin -> our edge -> our edge: every packet at the last edge, and a late joiner there starts at a keyframe', async () => {
+    // 6 s: a late joiner has seconds of media left even when it starts slowly on a busy machine
+    // (an ffmpeg player that gets less than its probe needs never finishes opening its input).
+    const source = await generateFlv(media.dir, 'chain-source.flv', { seconds: 6, gop: 25 });
     let reachedMidStream!: () => void;
     const midStream = new Promise<void>((resolve) => (reachedMidStream = resolve));
     const origin = new Server({
@@ -112,31 +132,32 @@ describe('interop: relay pull (edge)', { timeout: 90_000 }, () => {
     const lateOut = join(media.dir, 'chain-late.flv');
 
     // The first player makes edge2 pull from edge1, which pulls from the origin.
-    const chained = Promise.all([upstreamPlaying(edge2, 'chain'), upstreamPlaying(edge1, 'chain'), once(origin, 'play')]);
+    const chained = Promise.all([upstreamPlaying(edge2, 'chain'), upstreamPlaying(edge1, 'chain'), nextEvent(origin, 'play')]);
     const fullPlayer = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', fullOut]);
-    const [[lastEdge]] = await Promise.all([chained, once(edge2, 'play')]);
+    const [[lastEdge]] = await Promise.all([chained, nextEvent(edge2, 'play')]);
     const ended = upstreamEnded(lastEdge);
 
-    const publisher = ffmpeg(['-re', '-i', media.source, '-map', '0', '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${origin.address()!.port}/live/chain`]);
+    const publisher = ffmpeg(['-re', '-i', source, '-map', '0', '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${origin.address()!.port}/live/chain`]);
     await midStream;
-    const latePlays = once(edge2, 'play');
+    const latePlays = nextEvent(edge2, 'play');
     const latePlayer = ffmpeg([...RTMP_INPUT_PROBE, '-i', url, '-map', '0', '-c', 'copy', '-f', 'flv', lateOut]);
     await latePlays;
     assert.equal(edge2.relay!.pullRelays.length, 1, 'the late joiner shares the upstream');
     const published = await publisher.exited;
     assert.equal(published.code, 0, published.stderr);
     await ended;
+    await Promise.all([created(fullOut), created(lateOut)]);
     await edge2.close();
     const [full, late] = await Promise.all([fullPlayer.exited, latePlayer.exited]);
     assert.equal(full.code, 0, full.stderr);
     assert.equal(late.code, 0, late.stderr);
     await Promise.all([edge1.close(), origin.close()]);
 
-    await assertSamePackets(fullOut, media.source);
+    await assertSamePackets(fullOut, source);
     const packets = await probePackets(lateOut);
     const firstVideo = packets.find((p) => p.codecType === 'video');
     assert.equal(firstVideo?.keyframe, true, 'the late joiner starts at a keyframe');
-    const sourceVideo = packetSummary(await probePackets(media.source), 'video');
+    const sourceVideo = packetSummary(await probePackets(source), 'video');
     const lateVideo = packetSummary(packets, 'video');
     assert.ok(lateVideo.length > 0 && lateVideo.length < sourceVideo.length, `joined mid-stream (${lateVideo.length} of ${sourceVideo.length})`);
     // From its keyframe on, the late joiner has the source's video to the end (ffmpeg's muxer

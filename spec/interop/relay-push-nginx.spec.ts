@@ -32,7 +32,7 @@ function pushStatus(server: Server, test: (s: RelayPushStatus) => boolean): Prom
   });
 }
 
-describe('interop: relay push to nginx-rtmp', { timeout: 90_000 }, () => {
+describe('interop: relay push to nginx-rtmp', { timeout: 150_000 }, () => {
   const media = interopMedia('relay-push');
 
   it('ffmpeg -> our server --push -> nginx-rtmp -> ffmpeg player: every packet intact', async () => {

@@ -97,3 +97,11 @@ export async function player(url: string, name: string): Promise<Player> {
 export function labels(media: Media[]): string[] {
   return media.map((m) => `${m.kind}@${m.timestamp}:${m.payload.toString('hex')}`);
 }
+
+/**
+ * The server's next `event` (its arguments). Unlike events.once() it does not reject on the
+ * server's 'error' events: a peer's connection failing is not what these waits are about.
+ */
+export function nextEvent(server: Server, event: 'play' | 'publish' | 'disconnect'): Promise<unknown[]> {
+  return new Promise((resolve) => (server as unknown as NodeJS.EventEmitter).once(event, (...args: unknown[]) => resolve(args)));
+}

@@ -4,10 +4,9 @@
  * player comes back in time); an origin that drops is reconnected to while players remain.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { Server, type RelayPull, type RelayPullStatus } from '../../../lib/server/index.js';
-import { labels, listening, player, publisher, send, syntheticStream } from './relay-fixtures.js';
+import { labels, listening, nextEvent, player, publisher, send, syntheticStream } from './relay-fixtures.js';
 
 function pullState(server: Server, state: RelayPullStatus['state'], count = 1): Promise<RelayPull> {
   let n = 0;
@@ -27,7 +26,7 @@ function countPlays(server: Server): { count: number } {
   return counter;
 }
 
-describe('relay pull', { timeout: 30_000 }, () => {
+describe('relay pull', { timeout: 60_000 }, () => {
   it('three players, one upstream: each gets every message in order', async () => {
     const origin = await listening();
     const originPlays = countPlays(origin.server);
@@ -67,7 +66,7 @@ describe('relay pull', { timeout: 30_000 }, () => {
     assert.equal(relay.state, 'playing');
     assert.equal(relay.stats.connects, 1);
     // The last player leaves: the upstream goes after idleTimeout.
-    const upstreamGone = once(origin.server, 'disconnect');
+    const upstreamGone = nextEvent(origin.server, 'disconnect');
     const left = Date.now();
     await b.client.close();
     await upstreamGone;

@@ -14,7 +14,7 @@ import { Server, type RelayPushStatus } from '../../../lib/server/index.js';
 import { freePort } from '../../helpers/client-media.js';
 import { run } from '../../helpers/ffmpeg.js';
 import { tempDir } from '../../helpers/media.js';
-import { labels, listening, player, publisher, send, syntheticStream } from './relay-fixtures.js';
+import { labels, listening, nextEvent, player, publisher, send, syntheticStream } from './relay-fixtures.js';
 
 function pushStates(server: Server): RelayPushStatus[] {
   const states: RelayPushStatus[] = [];
@@ -34,7 +34,7 @@ function pushState(server: Server, state: RelayPushStatus['state'], count = 1): 
   });
 }
 
-describe('relay push', { timeout: 30_000 }, () => {
+describe('relay push', { timeout: 120_000 }, () => {
   it('republishes every message, in order, under the same name; counters and state events follow', async () => {
     const dest = await listening();
     const origin = await listening({ relay: { push: [dest.url] } });
@@ -145,7 +145,8 @@ describe('relay push', { timeout: 30_000 }, () => {
     proxy.listen(0, '127.0.0.1');
     await once(proxy, 'listening');
     const proxyUrl = `rtmp://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/live`;
-    const origin = await listening({ relay: { push: [proxyUrl], maxBacklog: 64 * 1024 } });
+    // Local players may queue the whole burst (they must not drop on a busy machine); the relay 64 KiB.
+    const origin = await listening({ limits: { maxPlayerBacklog: 64 << 20 }, relay: { push: [proxyUrl], maxBacklog: 64 * 1024 } });
     const watcher = await player(dest.url, 'slow');
     const local = await player(origin.url, 'slow');
     const publishing = pushState(origin.server, 'publishing');
@@ -250,7 +251,7 @@ describe('relay push', { timeout: 30_000 }, () => {
     });
     const base = `rtmp://127.0.0.1:${origin.server.address()!.port}`;
     const names = async (url: string, name: string): Promise<string[]> => {
-      const published = once(origin.server, 'publish');
+      const published = nextEvent(origin.server, 'publish');
       const client = await publisher(url, name);
       await published;
       const remote = origin.server.relay!.pushRelays.map((r) => r.remoteName).sort();
