@@ -369,8 +369,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
-    // The socket ends both pipelines (each adds its listeners), and TLS adds its own (as the client's).
-    socket.setMaxListeners(30);
     performServerHandshake(socket, { timeout: this.handshakeTimeout }).then(
       (result) => {
         if (this.stateValue !== 'listening' || socket.destroyed) {
