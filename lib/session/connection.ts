@@ -32,6 +32,9 @@ import { boundedClose, type CloseOptions } from './close-options.js';
 import type { ProtocolControl } from '../message/protocol-control.js';
 
 /** Events of a connection (`ServerConnection`, and the client's internal one). */
+/** How long the inbound stages may take to process what a peer sent before it closed. */
+const INBOUND_DRAIN_TIMEOUT = 2000;
+
 export interface ConnectionEvents {
   /** The state changed. */
   state: [state: ConnectionState];
@@ -133,6 +136,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   /** Fan-out writes of one tick leave in one writev (see write-batch.ts). */
   private readonly tickBatch: TickBatch;
   private closeError: Error | undefined;
+  /** The end of the inbound chain; `draining` while it finishes after the socket closed (`socketClosed`). */
+  private inboundSink?: Writable;
+  private draining = false;
   private watchdog?: NodeJS.Timeout;
 
   // readMessage()/iteration queue; the sink waits while it is full (backpressure to the socket).
@@ -147,7 +153,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     this.tickBatch = new TickBatch(socket);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
-    socket.once('close', () => this.finish(this.closeError));
+    socket.once('close', () => this.socketClosed());
   }
 
   get state(): ConnectionState {
@@ -210,6 +216,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
       this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
     });
     const fail = (err: Error): void => this.destroy(err);
+    this.inboundSink = sink;
     const reserved = reserveListeners(this.socket);
     this.inbound = new StageChain(
       'inbound',
@@ -233,7 +240,10 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
         { stream: this.socket, after: 'bytes' },
       ],
       o.stages?.outbound,
-      fail,
+      // While the inbound stages drain after the socket closed, the outbound side's end is expected.
+      (err) => {
+        if (!this.draining) fail(err);
+      },
     );
     reserved.commit();
     this.startWatchdog();
@@ -644,6 +654,28 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     this.outbound?.destroy();
     if (!this.socket.destroyed) this.socket.destroy();
     else this.finish(this.closeError);
+  }
+
+  /**
+   * The socket closed. When the peer ended its side cleanly, what it sent last may still be in the
+   * inbound stages (the chunk decoder parses a bounded amount per event-loop turn): let them finish,
+   * bounded in time, so the peer's last messages, or the error its input ends with, are not lost.
+   */
+  private socketClosed(): void {
+    if (this.ended) return;
+    const sink = this.inboundSink;
+    if (sink && this.socket.readableEnded && !sink.writableFinished && !sink.destroyed && this.closeError === undefined) {
+      this.draining = true;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.finish(this.closeError);
+      };
+      const timer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
+      sink.once('finish', done);
+      sink.once('close', done);
+      return;
+    }
+    this.finish(this.closeError);
   }
 
   private finish(err: Error | undefined): void {

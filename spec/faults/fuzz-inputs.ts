@@ -237,10 +237,14 @@ export function runStage(stage: Transform, items: unknown[], upstreamFailed = fa
  * server, so whichever of these fails first in time closes the connection. An empty list means the
  * bytes decode cleanly. `stage`: the first layer that fails.
  */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
 export function offlineDecode(bytes: Buffer): { codes: string[]; stage: Stage } {
-  const chunks = runStage(new ChunkDecoder(), [bytes]);
+  // The stages yield between event-loop turns in the server (per-turn bounds); run synchronously
+  // here, they must not: unbounded turns, so a flush sees every byte parsed, as the server's end does.
+  const chunks = runStage(new ChunkDecoder({ chunksPerTurn: UNBOUNDED, bytesPerTurn: UNBOUNDED }), [bytes]);
   const messages = runStage(new MessageAssembler(), chunks.out, chunks.code !== undefined);
-  const events = runStage(new CommandDecoder(), messages.out, chunks.code !== undefined || messages.code !== undefined);
+  const events = runStage(new CommandDecoder({ eventsPerTurn: UNBOUNDED }), messages.out, chunks.code !== undefined || messages.code !== undefined);
   const codes = [chunks.code, messages.code, events.code].filter((c): c is string => c !== undefined);
   const stage: Stage = chunks.code ? 'chunk' : messages.code ? 'message' : events.code ? 'command' : 'clean';
   return { codes, stage };
