@@ -56,7 +56,7 @@ function getText(port: number, path: string): Promise<string> {
 }
 
 /** Polls the stats API until `check` holds (the state is only visible there), failing after `ms`. */
-async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 10_000): Promise<T> {
+async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await read();
