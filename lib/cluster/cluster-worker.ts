@@ -22,7 +22,7 @@ import { ENV_TOKEN, isClusterMessage, type DirectoryEntry, type PrimaryToWorker,
 
 export const DEFAULT_RELAY_IDLE_TIMEOUT = 5000;
 /** ms a publish waits for the relays of workers whose players were there first. */
-const RELAY_WAIT = 3000;
+const RELAY_WAIT = 5000;
 
 export interface ClusterWorkerOptions {
   /** The server's configuration in this worker (hooks included: they run here). */
@@ -188,7 +188,10 @@ export class ClusterWorker {
         this.relayPlays.delete(key);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => {
+        this.logger.warn(`cluster: ${key} starts before the relays of workers ${workers.filter((w) => !this.relayPlays.get(key)?.has(w)).join(', ')} play (${ms} ms)`);
+        done();
+      }, ms);
       this.relayWaiters.set(key, check);
       check();
     });
