@@ -153,7 +153,11 @@ describe('cluster: rtmp-server --workers 2', { timeout: 120_000 }, () => {
       const result = await p.proc.exited;
       assert.equal(result.code, 0, result.stderr);
     }
-    for (const p of players) await assertSamePackets(p.out, media.source);
+    for (const p of players) {
+      await assertSamePackets(p.out, media.source).catch((err: Error) => {
+        throw new Error(`${p.out}: ${err.message}`, { cause: err });
+      });
+    }
 
     // SIGTERM drains every worker, then the primary exits.
     const started = Date.now();
