@@ -22,7 +22,9 @@ import { ENV_TOKEN, isClusterMessage, type DirectoryEntry, type PrimaryToWorker,
 
 export const DEFAULT_RELAY_IDLE_TIMEOUT = 5000;
 /** ms a publish waits for the relays of workers whose players were there first. */
-const RELAY_WAIT = 3000;
+const RELAY_WAIT = 5000;
+/** ms a pull whose publisher left (says the directory) gets to bring its last messages. */
+const PULL_END_GRACE = 2000;
 
 export interface ClusterWorkerOptions {
   /** The server's configuration in this worker (hooks included: they run here). */
@@ -188,7 +190,10 @@ export class ClusterWorker {
         this.relayPlays.delete(key);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => {
+        this.logger.warn(`cluster: ${key} starts before the relays of workers ${workers.filter((w) => !this.relayPlays.get(key)?.has(w)).join(', ')} play (${ms} ms)`);
+        done();
+      }, ms);
       this.relayWaiters.set(key, check);
       check();
     });
@@ -222,8 +227,12 @@ export class ClusterWorker {
       }
       case 'directory':
         this.directory = new Map(message.entries.map((e) => [e.key, e]));
-        // A pull whose publisher is gone (or moved) ends; its players wait for the next one.
-        for (const [key, pull] of this.pulls) if (this.directory.get(key)?.worker !== pull.origin) pull.stop();
+        // A pull whose publisher is gone (or moved) ends, once its last messages had time to come
+        // through (it normally ends on its own, at the origin's UnpublishNotify); players wait for the next one.
+        for (const [key, pull] of this.pulls) {
+          if (this.directory.get(key)?.worker !== pull.origin) pull.stopAfter(PULL_END_GRACE);
+          else pull.cancelStop();
+        }
         // Players waiting here for a stream that is now published elsewhere.
         for (const entry of message.entries) {
           if (entry.worker !== this.id && (this.server.registry.get(entry.app, entry.name)?.players.size ?? 0) > 0) this.ensurePull(entry.app, entry.name);

@@ -147,6 +147,7 @@ export class WorkerPull {
   private readonly target = new PullTarget(this);
   private live: LiveStream | undefined;
   private stopped = false;
+  private stopTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly server: Server,
@@ -178,9 +179,24 @@ export class WorkerPull {
 
   /** Ends the pull (the local players hear the stream end, as when a publisher leaves). */
   stop(): void {
+    this.cancelStop();
     if (this.stopped) return;
     this.stopped = true;
     this.client.destroy();
+  }
+
+  /**
+   * Ends the pull in `ms` unless it ends first. The directory says a publisher left before its last
+   * messages have come through this pull (IPC and the relay's TCP connection race): the origin's
+   * Play.UnpublishNotify, after the last message, normally ends the pull first.
+   */
+  stopAfter(ms: number): void {
+    this.stopTimer ??= setTimeout(() => this.stop(), ms).unref();
+  }
+
+  cancelStop(): void {
+    clearTimeout(this.stopTimer);
+    this.stopTimer = undefined;
   }
 
   private async run(): Promise<void> {
@@ -206,6 +222,7 @@ export class WorkerPull {
   }
 
   private finish(): void {
+    this.cancelStop();
     this.stopped = true;
     this.target.closed = true;
     const live = this.live;

@@ -1,10 +1,12 @@
 /**
  * Every core (issue 13, item 3): `rtmp-server --workers 2` as users run it. One ffmpeg publisher,
  * ffmpeg players (RTMP and HTTP-FLV) landing on both workers, every packet at every player
- * compared with the source; the stats API and metrics describe both workers; a name published on
+ * compared with the source; a late joiner on the other worker starts at the cached keyframe; the
+ * stats API and metrics describe both workers; a name published on
  * one worker is refused on the other; a killed worker is replaced; SIGTERM drains them all.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { isRtmpError } from '../../lib/errors.js';
 import type { ConnectionStats, StreamStats } from '../../lib/http/index.js';
 import { RTMP_INPUT_PROBE, assertSamePackets, ffmpeg, runningProcesses, type RunningProcess } from '../helpers/ffmpeg.js';
 import { interopMedia } from '../helpers/media.js';
+import { readFlvTags } from '../helpers/flv-tags.js';
 import { cli, waitForStderr } from '../cli/support.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
@@ -53,7 +56,7 @@ function getText(port: number, path: string): Promise<string> {
 }
 
 /** Polls the stats API until `check` holds (the state is only visible there), failing after `ms`. */
-async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 10_000): Promise<T> {
+async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await read();
@@ -150,7 +153,11 @@ describe('cluster: rtmp-server --workers 2', { timeout: 120_000 }, () => {
       const result = await p.proc.exited;
       assert.equal(result.code, 0, result.stderr);
     }
-    for (const p of players) await assertSamePackets(p.out, media.source);
+    for (const p of players) {
+      await assertSamePackets(p.out, media.source).catch((err: Error) => {
+        throw new Error(`${p.out}: ${err.message}`, { cause: err });
+      });
+    }
 
     // SIGTERM drains every worker, then the primary exits.
     const started = Date.now();
@@ -209,6 +216,54 @@ describe('cluster: rtmp-server --workers 2', { timeout: 120_000 }, () => {
     const stopped = await server.exited;
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.deepEqual([pids[1]!, replacement].filter(alive), []);
+  });
+
+  it('a late joiner on the other worker starts at the cached keyframe and gets every packet after it', async () => {
+    const { server, port, httpPort } = await startCluster();
+    // The source without ffmpeg's closing AVC end-of-sequence tag (which empties GOP caches).
+    const tags = readFlvTags(await readFile(media.source)).filter((t) => (t.type === 8 || t.type === 9) && !(t.type === 9 && t.data[1] === 2));
+    const publisher = new Client();
+    await publisher.connect(`rtmp://127.0.0.1:${port}/live`);
+    await publisher.publish('late');
+    for (const t of tags) await (t.type === 9 ? publisher.writeVideo(t.data, t.timestamp) : publisher.writeAudio(t.data, t.timestamp));
+    const origin = await workerOf(httpPort, publisher);
+    const spare: Client[] = [];
+    let player: Client | undefined;
+    while (!player) {
+      assert.ok(spare.length < 10, 'the primary spreads connections over both workers');
+      const c = new Client();
+      await c.connect(`rtmp://127.0.0.1:${port}/live`);
+      if ((await workerOf(httpPort, c)) !== origin) player = c;
+      else spare.push(c);
+    }
+    await player.play('late');
+    const got: Array<{ type: number; timestamp: number; data: string }> = [];
+    let firstVideo!: () => void;
+    const sawVideo = new Promise<void>((resolve) => (firstVideo = resolve));
+    const reading = (async () => {
+      for await (const e of player.events()) {
+        if (e.kind === 'audio' || e.kind === 'video') {
+          got.push({ type: e.kind === 'audio' ? 8 : 9, timestamp: e.timestamp, data: e.payload.toString('hex') });
+          if (e.kind === 'video') firstVideo();
+        } else if (e.kind === 'command' && (e.args[0] as { code?: string } | undefined)?.code === 'NetStream.Play.UnpublishNotify') return;
+      }
+    })();
+    await sawVideo;
+    await publisher.close();
+    await reading;
+    // Two decoder configurations, then the source from a keyframe to its end.
+    const headers = tags.filter((t) => t.data[1] === 0).map((t) => t.data.toString('hex'));
+    assert.deepEqual(got.slice(0, 2).map((g) => g.data).sort(), headers.sort());
+    const rest = got.slice(2);
+    assert.equal(rest.find((g) => g.type === 9)?.data.slice(0, 2), '17', 'the first frame is a keyframe');
+    const frames = tags.filter((t) => t.data[1] !== 0);
+    const start = frames.findIndex((t) => t.type === 9 && t.timestamp === rest.find((g) => g.type === 9)!.timestamp);
+    assert.ok(start > 0, 'joined mid-stream, at a cached keyframe');
+    const want = frames.slice(start).map((t) => ({ type: t.type, timestamp: t.timestamp, data: t.data.toString('hex') }));
+    assert.deepEqual(rest, want);
+    for (const c of [player, ...spare]) await c.close();
+    server.proc.kill('SIGTERM');
+    assert.equal((await server.exited).code, 0);
   });
 
   it('every process started by these tests is gone', () => {
