@@ -672,7 +672,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
       };
       const timer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
       sink.once('finish', done);
-      sink.once('close', done);
+      // Destroyed by the chain on a stage's error: the chain reports that error (fail → destroy)
+      // after its streams have closed, so finish a turn later to close with it.
+      sink.once('close', () => setImmediate(done));
       return;
     }
     this.finish(this.closeError);

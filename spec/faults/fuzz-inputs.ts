@@ -147,6 +147,25 @@ function attackCommand(prng: Prng): Message {
   }
 }
 
+/** One empty-or-small sub-message of an aggregate (an FLV tag: 11-byte header, data, back pointer). */
+function subMessage(type: number, data: Buffer): Buffer {
+  const out = Buffer.alloc(11 + data.length + 4);
+  out[0] = type;
+  out.writeUIntBE(data.length, 1, 3);
+  data.copy(out, 11);
+  out.writeUInt32BE(11 + data.length, 11 + data.length);
+  return out;
+}
+
+/** An aggregate of 65 537 empty sub-messages (one over the cap), or one nested in another. */
+function aggregateAttack(prng: Prng): Message {
+  const data =
+    prng.int(2) === 0
+      ? Buffer.concat(Array.from({ length: 65_537 }, () => subMessage(8, Buffer.alloc(0))))
+      : subMessage(22, subMessage(8, Buffer.from([0xaf, 0x01])));
+  return { chunkStreamId: 6, messageStreamId: 1, timestamp: 0, type: 22, length: data.length, data };
+}
+
 /** The session's messages, mutated at the message level, chunked validly. */
 export function messageMutation(prng: Prng): Buffer {
   const all = sessionMessages();
@@ -155,7 +174,7 @@ export function messageMutation(prng: Prng): Buffer {
   for (let i = 0; i < mutations; i++) {
     const at = prng.int(messages.length);
     const m = messages[at]!;
-    switch (prng.int(10)) {
+    switch (prng.int(11)) {
       case 0:
       case 1:
       case 2: // an attack command in place of, or before, a session message
@@ -179,6 +198,9 @@ export function messageMutation(prng: Prng): Buffer {
         break;
       case 8:
         messages.splice(at, 0, { ...m });
+        break;
+      case 9: // an aggregate over the sub-message cap, or nested (issue 11, item 3)
+        messages.splice(at, 0, aggregateAttack(prng));
         break;
       default: {
         const other = prng.int(messages.length);
