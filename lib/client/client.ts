@@ -16,22 +16,15 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ecmaArray } from '../amf/index.js';
-import { StreamType } from '../command/stream-type.js';
-import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
-import type { CommandEvent, RtmpEvent } from '../command/events.js';
+import { StreamType, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities, type CommandEvent, type RtmpEvent, CommandEncoder } from '../command/index.js';
 import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
-import { performClientHandshake } from '../handshake/index.js';
-import type { HandshakeScheme } from '../handshake/types.js';
+import { performClientHandshake, type HandshakeScheme } from '../handshake/index.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions } from '../session/connection.js';
-import { boundedClose, type CloseOptions } from '../session/close-options.js';
-import type { Boundary, Direction, StageSplices } from '../session/stage-chain.js';
+import { type Message, MessageType } from '../message/index.js';
+import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions, boundedClose, type CloseOptions, type Boundary, type Direction, type StageSplices } from '../session/index.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
 import { isOnStream, playbackEndOf, type PlaybackEnd, type PlaybackEndReason } from './playback.js';
-import { CommandEncoder } from '../command/command-encoder.js';
 
 /** The seed's ClientState values. */
 export const ClientState = {

@@ -16,14 +16,11 @@
  * in order, each with its request's transaction id.
  */
 import type { Duplex } from 'node:stream';
-import type { CommandEvent, DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
+import { type CommandEvent, type DataEvent, type MediaEvent, type RtmpEvent, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/index.js';
 import { logValue, quoted, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import { PeerBandwidthLimit } from '../message/protocol-control.js';
-import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/connection.js';
-import type { ConnectAuthenticator } from '../auth/authenticator.js';
-import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
+import { type Message, MessageType, PeerBandwidthLimit } from '../message/index.js';
+import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/index.js';
+import type { ConnectAuthenticator } from '../auth/index.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
 import { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';
 import {

@@ -15,14 +15,11 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ErrorCode, SessionError } from '../errors.js';
-import { performServerHandshake } from '../handshake/socket.js';
-import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticator.js';
+import { performServerHandshake } from '../handshake/index.js';
+import { ConnectAuthenticator, type ServerAuthOption } from '../auth/index.js';
 import { logValue, silentLogger, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import type { ConnectionLimits } from '../session/connection.js';
-import { boundedClose, closeOptions, type CloseOptions } from '../session/close-options.js';
-import { isPeerGone } from '../session/peer-gone.js';
-import type { StageSplices } from '../session/stage-chain.js';
+import type { Message } from '../message/index.js';
+import { type ConnectionLimits, boundedClose, closeOptions, type CloseOptions, isPeerGone, type StageSplices } from '../session/index.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import {
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
@@ -39,12 +36,12 @@ import type { StreamRequestInfo } from './stream-query.js';
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
-import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
+import type { EnhancedCapabilities } from '../command/index.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
 import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
 // [http] HTTP-FLV, stats API and metrics (issue 13): lib/http/
-import { HttpServer, type HttpServerOptions } from '../http/http-server.js';
+import { HttpServer, type HttpServerOptions } from '../http/index.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
