@@ -20,6 +20,7 @@ import { StreamType, enhancedFields, parseEnhancedCapabilities, type EnhancedCap
 import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
 import { performClientHandshake, type HandshakeScheme } from '../handshake/index.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { clientSeedAliases, installSeedAliases, type ClientSeedAliases } from '../seed-aliases.js';
 import { type Message, MessageType } from '../message/index.js';
 import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions, boundedClose, type CloseOptions, type Boundary, type Direction, type StageSplices } from '../session/index.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
@@ -241,6 +242,8 @@ interface PlayingStream {
   idleTimer?: NodeJS.Timeout;
 }
 
+/** subscribe: the seed's name for play(), in lib/seed-aliases.ts. */
+export interface Client extends ClientSeedAliases<PlayOptions> {}
 export class Client extends EventEmitter<ClientEvents> {
   readonly config: ClientConfig;
   readonly logger: Logger;
@@ -495,11 +498,6 @@ export class Client extends EventEmitter<ClientEvents> {
     if (options.idleTimeout && options.idleTimeout > 0) this.watchIdle(conn, playing, options.idleTimeout);
     this.setState(ClientState.Subscribing);
     return streamId;
-  }
-
-  /** The seed's Subscribe: same as play(). */
-  subscribe(name?: string, options: PlayOptions = {}): Promise<number> {
-    return this.play(name, options);
   }
 
   private async createStream(conn: ClientConnection, options: CommandOptions): Promise<number> {
@@ -1064,6 +1062,8 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
     );
   });
 }
+
+installSeedAliases(Client.prototype, clientSeedAliases);
 
 /** TCP, or TLS for rtmps://; resolves once connected (TLS: once the handshake is done). */
 function openSocket(target: RtmpUrl, tls: TlsConnectionOptions | undefined, signal: AbortSignal): Promise<Socket> {

@@ -18,6 +18,7 @@ import { ErrorCode, SessionError } from '../errors.js';
 import { performServerHandshake } from '../handshake/index.js';
 import { ConnectAuthenticator, type ServerAuthOption } from '../auth/index.js';
 import { logValue, silentLogger, type Logger } from '../logger.js';
+import { installSeedAliases, serverSeedAliases, type ServerSeedAliases } from '../seed-aliases.js';
 import type { Message } from '../message/index.js';
 import { type ConnectionLimits, boundedClose, closeOptions, type CloseOptions, isPeerGone, type StageSplices } from '../session/index.js';
 import type { GopCacheLimits } from './gop-cache.js';
@@ -180,6 +181,8 @@ function checkNonNegative(name: string, value: number | undefined, fallback: num
   return v;
 }
 
+/** start/stop/getConnections/getConnectionCount: the seed's names, in lib/seed-aliases.ts. */
+export interface Server extends ServerSeedAliases<ServerConnection, CloseOptions> {}
 export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly config: ServerConfig;
   readonly registry: StreamRegistry;
@@ -265,15 +268,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     return this.connectionTable.size;
   }
 
-  /** The seed's GetConnections(). */
-  getConnections(): ServerConnection[] {
-    return this.connections;
-  }
-
-  /** The seed's GetConnectionCount(). */
-  getConnectionCount(): number {
-    return this.connectionCount;
-  }
 
   /** Where the plain listener listens (the real port when addr asked for port 0). */
   address(): net.AddressInfo | undefined {
@@ -323,16 +317,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       this.stateValue = 'closed';
       throw err;
     }
-  }
-
-  /** The seed's Start(). */
-  start(): Promise<void> {
-    return this.listen();
-  }
-
-  /** The seed's Stop(): `close()`. */
-  stop(options?: CloseOptions): Promise<void> {
-    return this.close(options);
   }
 
   private startListener(listener: net.Server, addr: string | number): Promise<void> {
@@ -505,3 +489,4 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     await Promise.all([...listenersClosed, httpClosed]);
   }
 }
+installSeedAliases(Server.prototype, serverSeedAliases);
