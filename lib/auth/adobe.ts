@@ -5,7 +5,14 @@
  *   response = base64(md5(base64(md5(user + salt + password)) + (opaque or challenge) + clientChallenge))
  *
  * where salt, challenge and opaque come from the server's step-2 refusal and clientChallenge is
- * the client's own random value sent next to the response. The function is the client's
- * (lib/client/adobe-auth.ts): one implementation for both sides, one export name in the package.
+ * the client's own random value sent next to the response. It lives here, below both roles: the
+ * server checks it (authenticator.ts) and the client computes it (lib/client/adobe-auth.ts).
  */
-export { adobeResponse } from '../client/adobe-auth.js';
+import { createHash } from 'node:crypto';
+
+const md5base64 = (text: string): string => createHash('md5').update(text, 'utf8').digest('base64');
+
+/** The response value of step 3. */
+export function adobeResponse(user: string, password: string, salt: string, challenge: string, clientChallenge: string): string {
+  return md5base64(md5base64(user + salt + password) + challenge + clientChallenge);
+}

@@ -22,7 +22,7 @@
  * `windowAckSize` 0 (the default) means no acknowledgements until the peer announces a window.
  */
 import { ChunkError, ErrorCode } from '../errors.js';
-import { MessageType } from '../message/message-type.js';
+import { MessageType } from '../message/index.js';
 import { ByteQueue } from './byte-queue.js';
 import type { Chunk } from './chunk.js';
 import { EXTENDED_TIMESTAMP_MARKER, MESSAGE_HEADER_SIZE } from './chunk-header.js';

@@ -11,7 +11,7 @@ export {
   type MemoryAccount,
   type MessageCollectorOptions,
 } from './message-collector.js';
-export { MessageChunker, chunkMessage, type MessageChunkerOptions } from './message-chunker.js';
+export { MessageChunker, SharedWireCache, chunkMessage, type MessageChunkerOptions } from './message-chunker.js';
 export { ChunkEncoder, type ChunkEncoderOptions } from './chunk-encoder.js';
 export { serializeMessage } from './serialize-message.js';
 export {
@@ -32,6 +32,7 @@ export {
   writeChunkHeader,
 } from './chunk-header.js';
 export { ByteQueue } from './byte-queue.js';
+export { ownsItsMemory } from './slab-allocator.js';
 export {
   DEFAULT_CHUNK_SIZE,
   DEFAULT_MAX_CHUNK_SIZE,

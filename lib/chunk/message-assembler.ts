@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Message } from '../message/message.js';
+import type { Message } from '../message/index.js';
 import type { Chunk } from './chunk.js';
 import { positiveIntegerOption } from './limits.js';
 import { MessageCollector, type MessageCollectorOptions } from './message-collector.js';

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Message } from '../message/message.js';
+import type { Message } from '../message/index.js';
 import type { Chunk } from './chunk.js';
 import { MESSAGE_HEADER_SIZE, basicHeaderSize } from './chunk-header.js';
 import { serializeWithHeader } from './serialize-message.js';

@@ -35,8 +35,7 @@
  * also drops the partial message of the chunk stream it names. RTMP 1.0 §5.4.2
  */
 import { ChunkError, ErrorCode } from '../errors.js';
-import { MessageType } from '../message/message-type.js';
-import type { Message } from '../message/message.js';
+import { MessageType, type Message } from '../message/index.js';
 import type { Chunk } from './chunk.js';
 import { describe } from './describe.js';
 import { allocateMessageBuffer } from './slab-allocator.js';

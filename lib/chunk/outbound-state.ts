@@ -4,8 +4,7 @@
  * Shared by `MessageChunker` and `serializeMessage`, so both pick the same headers.
  */
 import { ChunkError, ErrorCode } from '../errors.js';
-import { MessageType } from '../message/message-type.js';
-import type { Message } from '../message/message.js';
+import { MessageType, type Message } from '../message/index.js';
 import { EXTENDED_TIMESTAMP_MARKER, checkChunkStreamId } from './chunk-header.js';
 import { describe } from './describe.js';
 import { PROTOCOL_MAX_MESSAGE_LENGTH, checkChunkSize, isUint } from './limits.js';

@@ -1,4 +1,4 @@
-import type { Message } from '../message/message.js';
+import type { Message } from '../message/index.js';
 import { MESSAGE_HEADER_SIZE, basicHeaderSize, writeChunkHeader } from './chunk-header.js';
 import { checkChunkSize } from './limits.js';
 import { ChunkStreamWriterState, OutboundChunkState, advanceChunkStream, checkOutboundMessage } from './outbound-state.js';

@@ -5,18 +5,14 @@
  * stdout carries only FLV bytes (with `--output -`), so `rtmp-client --play ... --output - | ffplay -`
  * works; every log line, the progress line and the summary go to stderr.
  */
-import { StreamType } from '../command/stream-type.js';
+import { StreamType, type RtmpEvent } from '../command/index.js';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client, type ClientConfig } from '../client/client.js';
-import { parseRtmpUrl } from '../client/url.js';
-import type { RtmpEvent } from '../command/events.js';
+import { Client, type ClientConfig, parseRtmpUrl } from '../client/index.js';
 import { ErrorCode, isRtmpError } from '../errors.js';
-import { FlvDemuxer } from '../flv/flv-demuxer.js';
-import { rewriteFlvDuration } from '../flv/flv-duration.js';
-import { FlvMuxer } from '../flv/flv-muxer.js';
+import { FlvDemuxer, rewriteFlvDuration, FlvMuxer } from '../flv/index.js';
 import { createStreamLogger, LogLevels, type LogLevel, type Logger } from '../logger.js';
 import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { CLIENT_EXIT_CODE_HELP, ExitCode } from './exit-codes.js';

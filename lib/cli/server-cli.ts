@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createStreamLogger, logValue, LogLevels, type LogLevel, type Logger } from '../logger.js';
-import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/server.js';
+import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type ServerConfig } from '../server/index.js';
 import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { ExitCode, SERVER_EXIT_CODE_HELP } from './exit-codes.js';
 import { versionLine } from './version.js';
-import { runClusterCli } from '../cluster/cluster-cli.js'; // [cluster-http]
+import { runClusterCli } from '../cluster/index.js'; // [cluster-http]
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },

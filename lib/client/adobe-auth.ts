@@ -6,21 +6,16 @@
  * `?authmod=adobe&user=NAME&challenge=CC&response=R[&opaque=O]` where CC is our own random
  * challenge and R = base64(md5(base64(md5(NAME + S + password)) + (O or C) + CC)).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { llnwClientParams } from '../auth/llnw.js';
+import { randomBytes } from 'node:crypto';
+import { adobeResponse, llnwClientParams } from '../auth/index.js';
+
+export { adobeResponse };
 
 export type AuthStep =
   /** Retry the connect with these parameters appended to app and tcUrl. */
   | { kind: 'retry'; params: string }
   /** Give up: the description says why. */
   | { kind: 'fail'; reason: string };
-
-const md5base64 = (text: string): string => createHash('md5').update(text, 'utf8').digest('base64');
-
-/** The response value of step 3. */
-export function adobeResponse(user: string, password: string, salt: string, challenge: string, clientChallenge: string): string {
-  return md5base64(md5base64(user + salt + password) + challenge + clientChallenge);
-}
 
 /**
  * What to do after a connect refused with `description`. `tried` says whether we already sent a

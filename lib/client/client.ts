@@ -16,22 +16,16 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ecmaArray } from '../amf/index.js';
-import { StreamType } from '../command/stream-type.js';
-import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
-import type { CommandEvent, RtmpEvent } from '../command/events.js';
+import { StreamType, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities, type CommandEvent, type RtmpEvent, CommandEncoder } from '../command/index.js';
 import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
-import { performClientHandshake } from '../handshake/index.js';
-import type { HandshakeScheme } from '../handshake/types.js';
+import { performClientHandshake, type HandshakeScheme } from '../handshake/index.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions } from '../session/connection.js';
-import { boundedClose, type CloseOptions } from '../session/close-options.js';
-import type { Boundary, Direction, StageSplices } from '../session/stage-chain.js';
+import { clientSeedAliases, installSeedAliases, type ClientSeedAliases } from '../seed-aliases.js';
+import { type Message, MessageType } from '../message/index.js';
+import { RtmpConnection, messageToEvent, type ConnectionLimits, type ConnectionOptions, boundedClose, type CloseOptions, type Boundary, type Direction, type StageSplices } from '../session/index.js';
 import { nextAuthStep, withQuery, type AuthStep } from './adobe-auth.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
 import { isOnStream, playbackEndOf, type PlaybackEnd, type PlaybackEndReason } from './playback.js';
-import { CommandEncoder } from '../command/command-encoder.js';
 
 /** The seed's ClientState values. */
 export const ClientState = {
@@ -248,6 +242,8 @@ interface PlayingStream {
   idleTimer?: NodeJS.Timeout;
 }
 
+/** subscribe: the seed's name for play(), in lib/seed-aliases.ts. */
+export interface Client extends ClientSeedAliases<PlayOptions> {}
 export class Client extends EventEmitter<ClientEvents> {
   readonly config: ClientConfig;
   readonly logger: Logger;
@@ -502,11 +498,6 @@ export class Client extends EventEmitter<ClientEvents> {
     if (options.idleTimeout && options.idleTimeout > 0) this.watchIdle(conn, playing, options.idleTimeout);
     this.setState(ClientState.Subscribing);
     return streamId;
-  }
-
-  /** The seed's Subscribe: same as play(). */
-  subscribe(name?: string, options: PlayOptions = {}): Promise<number> {
-    return this.play(name, options);
   }
 
   private async createStream(conn: ClientConnection, options: CommandOptions): Promise<number> {
@@ -1071,6 +1062,8 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
     );
   });
 }
+
+installSeedAliases(Client.prototype, clientSeedAliases);
 
 /** TCP, or TLS for rtmps://; resolves once connected (TLS: once the handshake is done). */
 function openSocket(target: RtmpUrl, tls: TlsConnectionOptions | undefined, signal: AbortSignal): Promise<Socket> {

@@ -12,8 +12,8 @@
  * socket you keep); a play stream destroyed early (an aborted pipeline, a failed file) closes it.
  */
 import { Readable, Writable } from 'node:stream';
-import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
-import type { Message } from '../message/message.js';
+import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
+import type { Message } from '../message/index.js';
 import type { Client } from './client.js';
 
 export interface PublishStreamOptions {

@@ -14,7 +14,7 @@
  * A server that says nothing (node-media-server 4) is covered by `idleTimeout`: no media for
  * that long ends playback with reason 'idle'.
  */
-import type { RtmpEvent } from '../command/events.js';
+import type { RtmpEvent } from '../command/index.js';
 
 /** What ended playback: the status code, or 'StreamEOF' for the user control event. */
 export type PlaybackEndReason =

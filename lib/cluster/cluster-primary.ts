@@ -7,7 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.js';
-import type { WorkerSnapshot } from '../http/stats-api.js';
+import type { WorkerSnapshot } from '../http/index.js';
 import { newClusterToken } from './internal-relay.js';
 import { ENV_TOKEN, ENV_WORKER, isClusterMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 import { StreamDirectory } from './stream-directory.js';

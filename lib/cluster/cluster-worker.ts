@@ -12,11 +12,8 @@
  */
 import cluster from 'node:cluster';
 import { silentLogger, type Logger } from '../logger.js';
-import type { HttpServerOptions } from '../http/http-server.js';
-import { ServerStats, type WorkerSnapshot } from '../http/stats-api.js';
-import { Server, type ServerConfig } from '../server/server.js';
-import type { ServerConnection } from '../server/server-connection.js';
-import { StatusCode } from '../server/status.js';
+import { type HttpServerOptions, ServerStats, type WorkerSnapshot } from '../http/index.js';
+import { Server, type ServerConfig, type ServerConnection, StatusCode } from '../server/index.js';
 import { OriginPort, WorkerPull } from './internal-relay.js';
 import { ENV_TOKEN, isClusterMessage, type DirectoryEntry, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 

@@ -8,7 +8,7 @@
  *   if (node.role === 'primary') process.on('SIGTERM', () => node.primary.close());
  */
 import cluster from 'node:cluster';
-import type { ServerConfig } from '../server/server.js';
+import type { ServerConfig } from '../server/index.js';
 import { ClusterPrimary, type ClusterPrimaryOptions } from './cluster-primary.js';
 import { ClusterWorker } from './cluster-worker.js';
 
@@ -16,6 +16,7 @@ export { ClusterPrimary, type ClusterPrimaryOptions, type WorkerInfo, type Clust
 export { ClusterWorker, DEFAULT_RELAY_IDLE_TIMEOUT, type ClusterWorkerOptions } from './cluster-worker.js';
 export { StreamDirectory } from './stream-directory.js';
 export type { DirectoryEntry } from './messages.js';
+export { runClusterCli } from './cluster-cli.js';
 
 export interface ClusterOptions extends ClusterPrimaryOptions {
   /** The server each worker runs (or a function that makes it, called in the worker). */

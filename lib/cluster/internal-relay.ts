@@ -13,15 +13,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { Client } from '../client/client.js';
-import type { RtmpEvent } from '../command/events.js';
-import { performServerHandshake } from '../handshake/socket.js';
+import { Client } from '../client/index.js';
+import type { RtmpEvent } from '../command/index.js';
+import { performServerHandshake } from '../handshake/index.js';
 import type { Logger } from '../logger.js';
-import { StatusCode } from '../server/status.js';
-import { ServerConnection, type ServerHost } from '../server/server-connection.js';
-import type { Server } from '../server/server.js';
-import type { LiveStream } from '../server/stream-registry.js';
-import type { DescribedTarget, PeerInfo } from '../http/stats-api.js';
+import { StatusCode, ServerConnection, type ServerHost, type Server, type LiveStream } from '../server/index.js';
+import type { DescribedTarget, PeerInfo } from '../http/index.js';
 
 /** The connect fields that carry the cluster token and the pulling worker's id. */
 export const TOKEN_FIELD = 'rtmpPipelineClusterToken';

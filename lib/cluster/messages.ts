@@ -2,7 +2,7 @@
  * What the primary and the workers say to each other over the cluster IPC channel. Every message
  * has `rtmp` set, so a user's own cluster messages pass by untouched.
  */
-import type { WorkerSnapshot } from '../http/stats-api.js';
+import type { WorkerSnapshot } from '../http/index.js';
 
 /** Where a stream is published: the worker and its private loopback port. */
 export interface DirectoryEntry {

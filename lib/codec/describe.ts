@@ -18,10 +18,7 @@
  */
 import { isEcmaArray } from '../amf/index.js';
 import { RtmpError } from '../errors.js';
-import { decodeAudioHeader, SoundFormat, AacPacketType, AudioPacketType } from '../message/audio.js';
-import { decodeData, decodeDataAmf3, ON_META_DATA, SET_DATA_FRAME } from '../message/data.js';
-import { MessageType } from '../message/message-type.js';
-import { AvcPacketType, decodeVideoHeader, VideoCodecId, VideoPacketType, VideoFrameType } from '../message/video.js';
+import { decodeAudioHeader, SoundFormat, AacPacketType, AudioPacketType, decodeData, decodeDataAmf3, ON_META_DATA, SET_DATA_FRAME, MessageType, AvcPacketType, decodeVideoHeader, VideoCodecId, VideoPacketType, VideoFrameType } from '../message/index.js';
 import { parseAacConfig } from './aac.js';
 import { parseAc3Frame } from './ac3.js';
 import { parseAv1Config } from './av1.js';

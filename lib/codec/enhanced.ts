@@ -4,8 +4,7 @@
  * parsers in lib/message (decodeAudioHeader / decodeVideoHeader). Bodies are views, never copies.
  */
 import { CodecError, ErrorCode, RtmpError } from '../errors.js';
-import { decodeAudioHeader, AudioPacketType, MultitrackType, type ExAudioHeader } from '../message/audio.js';
-import { decodeVideoHeader, VideoPacketType, type ExVideoHeader } from '../message/video.js';
+import { decodeAudioHeader, AudioPacketType, MultitrackType, type ExAudioHeader, decodeVideoHeader, VideoPacketType, type ExVideoHeader } from '../message/index.js';
 import { needBytes } from './bit-reader.js';
 
 /** One track's share of an enhanced packet. */

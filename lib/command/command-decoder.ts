@@ -1,9 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ErrorCode, MessageError, RtmpError } from '../errors.js';
-import { AggregateReader, checkAggregate } from '../message/aggregate-reader.js';
-import { decodeMessage, type DecodeMessageOptions } from '../message/decode.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
+import { AggregateReader, checkAggregate, decodeMessage, type DecodeMessageOptions, type Message, MessageType } from '../message/index.js';
 import type { ObjectEncodingState, RtmpEvent } from './events.js';
 
 export interface CommandDecoderOptions {

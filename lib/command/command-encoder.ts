@@ -1,12 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ErrorCode, MessageError, RtmpError } from '../errors.js';
-import { createCommandMessage } from '../message/command.js';
-import { createDataMessage } from '../message/data.js';
-import { createMessage, type Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import { createProtocolControlMessage } from '../message/protocol-control.js';
-import { createSharedObjectMessage } from '../message/shared-object.js';
-import { createUserControlMessage } from '../message/user-control.js';
+import { createCommandMessage, createDataMessage, createMessage, type Message, MessageType, createProtocolControlMessage, createSharedObjectMessage, createUserControlMessage } from '../message/index.js';
 import type { ObjectEncodingState, RtmpEvent } from './events.js';
 
 /** Conventional chunk stream ids for what the encoder sends (as Flash Media Server and ffmpeg do). */

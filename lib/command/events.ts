@@ -2,10 +2,7 @@
  * What crosses the `events` boundary: a message turned into something an application can act on.
  * `CommandDecoder` produces these from messages; `CommandEncoder` turns them back into messages.
  */
-import type { Message } from '../message/message.js';
-import type { ProtocolControl } from '../message/protocol-control.js';
-import type { SharedObjectMessage } from '../message/shared-object.js';
-import type { UserControlEvent } from '../message/user-control.js';
+import type { Message, ProtocolControl, SharedObjectMessage, UserControlEvent } from '../message/index.js';
 
 interface EventBase {
   /** Message stream id (0 = the NetConnection; others come from createStream). */

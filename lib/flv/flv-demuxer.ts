@@ -32,13 +32,11 @@
  * undecodable script tags and a truncated tail are dropped too. `skippedBytes` counts all of it.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { ByteQueue } from '../chunk/byte-queue.js';
-import { OutboundChunkStream } from '../command/command-encoder.js';
-import type { DataEvent, MediaEvent } from '../command/events.js';
+import { ByteQueue } from '../chunk/index.js';
+import { OutboundChunkStream, type DataEvent, type MediaEvent } from '../command/index.js';
 import { ErrorCode, FlvError, RtmpError } from '../errors.js';
 import type { AmfDecodeOptions } from '../amf/index.js';
-import { decodeData } from '../message/data.js';
-import { createMessage, type Message } from '../message/message.js';
+import { decodeData, createMessage, type Message } from '../message/index.js';
 import { decodeFlvHeader, FLV_HEADER_LENGTH, FLV_PREVIOUS_TAG_SIZE_LENGTH, type FlvHeader } from './flv-header.js';
 import { decodeFlvTagHeader, FLV_TAG_HEADER_LENGTH, FlvTagType, type FlvTagHeader } from './flv-tag.js';
 

@@ -23,10 +23,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ecmaArray, isEcmaArray } from '../amf/index.js';
 import { ErrorCode, FlvError, RtmpError } from '../errors.js';
-import { splitAggregate } from '../message/aggregate.js';
-import { decodeData, decodeDataAmf3, encodeData, ON_META_DATA, SET_DATA_FRAME } from '../message/data.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
+import { splitAggregate, decodeData, decodeDataAmf3, encodeData, ON_META_DATA, SET_DATA_FRAME, type Message, MessageType } from '../message/index.js';
 import { encodeFlvHeader } from './flv-header.js';
 import { FLV_MAX_DATA_SIZE, FLV_TAG_HEADER_LENGTH, FlvTagType, writeFlvTagHeader } from './flv-tag.js';
 

@@ -12,12 +12,9 @@
  * that waits for a publisher gets the FLV header at once and its first tags when one arrives.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RtmpEvent } from '../command/events.js';
-import { encodeFlvHeader } from '../flv/flv-header.js';
-import { FlvMuxer } from '../flv/flv-muxer.js';
-import { StatusCode } from '../server/status.js';
-import { Subscriber, type SubscriberTarget } from '../server/subscriber.js';
-import type { StreamRegistry } from '../server/stream-registry.js';
+import type { RtmpEvent } from '../command/index.js';
+import { encodeFlvHeader, FlvMuxer } from '../flv/index.js';
+import { StatusCode, Subscriber, type SubscriberTarget, type StreamRegistry } from '../server/index.js';
 
 /** What the play hooks see of an HTTP-FLV request (the fields hooks read on a ServerConnection). */
 export interface HttpFlvRequestInfo {

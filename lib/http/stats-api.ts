@@ -8,10 +8,7 @@
  * worker's snapshot carries its `worker` id and the API merges them (lib/cluster).
  */
 import type net from 'node:net';
-import { ServerConnection } from '../server/server-connection.js';
-import type { Server } from '../server/server.js';
-import type { LiveStream } from '../server/stream-registry.js';
-import type { Subscriber, SubscriberTarget } from '../server/subscriber.js';
+import { ServerConnection, type Server, type LiveStream, type Subscriber, type SubscriberTarget } from '../server/index.js';
 import type { HttpFlvPlayer } from './http-flv.js';
 
 export type ConnectionProtocol = 'rtmp' | 'rtmps' | 'http-flv' | 'cluster';

@@ -6,7 +6,7 @@ import {
   defaultServerCapabilities,
   type EnhancedCapabilities,
   type FourCcInfoMap,
-} from '../command/enhanced-capabilities.js';
+} from '../command/index.js';
 import { ErrorCode, SessionError } from '../errors.js';
 
 /** What the server states to Enhanced RTMP clients; each field absent = the default. */

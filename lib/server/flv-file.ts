@@ -13,11 +13,8 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { ErrorCode, FlvError } from '../errors.js';
-import { isAudioSequenceHeader } from '../message/audio.js';
-import { decodeData, getMetadata } from '../message/data.js';
-import { isKeyframe, isVideoSequenceHeader } from '../message/video.js';
-import { decodeFlvHeader, FLV_HEADER_LENGTH, FLV_PREVIOUS_TAG_SIZE_LENGTH } from '../flv/flv-header.js';
-import { FLV_TAG_HEADER_LENGTH, FlvTagType } from '../flv/flv-tag.js';
+import { isAudioSequenceHeader, decodeData, getMetadata, isKeyframe, isVideoSequenceHeader } from '../message/index.js';
+import { decodeFlvHeader, FLV_HEADER_LENGTH, FLV_PREVIOUS_TAG_SIZE_LENGTH, FLV_TAG_HEADER_LENGTH, FlvTagType } from '../flv/index.js';
 
 /** Bytes read at a time while scanning or playing. */
 export const FLV_READ_WINDOW = 64 * 1024;

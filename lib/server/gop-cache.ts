@@ -15,7 +15,7 @@
  * The latest video Metadata packet (colorInfo) per track is kept the same way: it must precede the
  * frames it affects (enhanced-rtmp v2, "Metadata Frame").
  */
-import { parseEnhancedAudio, parseEnhancedVideo } from '../codec/enhanced.js';
+import { parseEnhancedAudio, parseEnhancedVideo } from '../codec/index.js';
 
 /**
  * One cached media message. `shared` is the serialization cache late joiners share (see

@@ -10,7 +10,7 @@
  * The read timeout (lib/session) still watches that bytes arrive at all; this watches progress.
  */
 import { ErrorCode, SessionError } from '../errors.js';
-import type { ConnectionState } from '../session/connection.js';
+import type { ConnectionState } from '../session/index.js';
 
 /** Default ms from the end of the handshake to an accepted connect. */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;

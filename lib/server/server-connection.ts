@@ -16,14 +16,12 @@
  * in order, each with its request's transaction id.
  */
 import type { Duplex } from 'node:stream';
-import type { CommandEvent, DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
+import { type CommandEvent, type DataEvent, type MediaEvent, type RtmpEvent, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/index.js';
 import { logValue, quoted, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import { PeerBandwidthLimit } from '../message/protocol-control.js';
-import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/connection.js';
-import type { ConnectAuthenticator } from '../auth/authenticator.js';
-import { enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/enhanced-capabilities.js';
+import { connectionSeedAliases, installSeedAliases, type ConnectionSeedAliases } from '../seed-aliases.js';
+import { type Message, MessageType, PeerBandwidthLimit } from '../message/index.js';
+import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/index.js';
+import type { ConnectAuthenticator } from '../auth/index.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
 import { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';
 import {
@@ -116,6 +114,8 @@ export interface ServerConnectionOptions extends ConnectionOptions {
 
 const NOT_CONNECTED = 'connect first';
 
+/** remoteAddr: the seed's name, in lib/seed-aliases.ts. */
+export interface ServerConnection extends ConnectionSeedAliases {}
 export class ServerConnection extends RtmpConnection {
   readonly id: string;
   readonly host: ServerHost;
@@ -156,11 +156,6 @@ export class ServerConnection extends RtmpConnection {
 
   private get maxNameLength(): number {
     return this.host.settings.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH;
-  }
-
-  /** The seed's RemoteAddr. */
-  get remoteAddr(): string | undefined {
-    return this.remoteAddress;
   }
 
   /** True once connect was accepted. */
@@ -704,6 +699,8 @@ function streamTypeOf(value: unknown): StreamType {
 function isPromise(value: unknown): value is Promise<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
+
+installSeedAliases(ServerConnection.prototype, connectionSeedAliases);
 
 /** Default limits a ServerHost applies. */
 export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 16;

@@ -15,14 +15,12 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ErrorCode, SessionError } from '../errors.js';
-import { performServerHandshake } from '../handshake/socket.js';
-import { ConnectAuthenticator, type ServerAuthOption } from '../auth/authenticator.js';
+import { performServerHandshake } from '../handshake/index.js';
+import { ConnectAuthenticator, type ServerAuthOption } from '../auth/index.js';
 import { logValue, silentLogger, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import type { ConnectionLimits } from '../session/connection.js';
-import { boundedClose, closeOptions, type CloseOptions } from '../session/close-options.js';
-import { isPeerGone } from '../session/peer-gone.js';
-import type { StageSplices } from '../session/stage-chain.js';
+import { installSeedAliases, serverSeedAliases, type ServerSeedAliases } from '../seed-aliases.js';
+import type { Message } from '../message/index.js';
+import { type ConnectionLimits, boundedClose, closeOptions, type CloseOptions, isPeerGone, type StageSplices } from '../session/index.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import {
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
@@ -39,12 +37,12 @@ import type { StreamRequestInfo } from './stream-query.js';
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
-import type { EnhancedCapabilities } from '../command/enhanced-capabilities.js';
+import type { EnhancedCapabilities } from '../command/index.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
 import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
 // [http] HTTP-FLV, stats API and metrics (issue 13): lib/http/
-import { HttpServer, type HttpServerOptions } from '../http/http-server.js';
+import { HttpServer, type HttpServerOptions } from '../http/index.js';
 
 /** User stages for one connection, per direction and boundary. */
 export interface ConnectionStages {
@@ -183,6 +181,8 @@ function checkNonNegative(name: string, value: number | undefined, fallback: num
   return v;
 }
 
+/** start/stop/getConnections/getConnectionCount: the seed's names, in lib/seed-aliases.ts. */
+export interface Server extends ServerSeedAliases<ServerConnection, CloseOptions> {}
 export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly config: ServerConfig;
   readonly registry: StreamRegistry;
@@ -268,15 +268,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     return this.connectionTable.size;
   }
 
-  /** The seed's GetConnections(). */
-  getConnections(): ServerConnection[] {
-    return this.connections;
-  }
-
-  /** The seed's GetConnectionCount(). */
-  getConnectionCount(): number {
-    return this.connectionCount;
-  }
 
   /** Where the plain listener listens (the real port when addr asked for port 0). */
   address(): net.AddressInfo | undefined {
@@ -326,16 +317,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
       this.stateValue = 'closed';
       throw err;
     }
-  }
-
-  /** The seed's Start(). */
-  start(): Promise<void> {
-    return this.listen();
-  }
-
-  /** The seed's Stop(): `close()`. */
-  stop(options?: CloseOptions): Promise<void> {
-    return this.close(options);
   }
 
   private startListener(listener: net.Server, addr: string | number): Promise<void> {
@@ -508,3 +489,4 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     await Promise.all([...listenersClosed, httpClosed]);
   }
 }
+installSeedAliases(Server.prototype, serverSeedAliases);

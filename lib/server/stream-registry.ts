@@ -6,19 +6,15 @@
  * Each published media message gets one `shared` Map and one payload Buffer, passed to every
  * player's event, so the outbound chunker can serialize it once per chunk size and header state.
  */
-import type { StreamType } from '../command/stream-type.js';
-import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
-import { isAudioSequenceHeader } from '../message/audio.js';
-import { SET_DATA_FRAME, getMetadata, stripSetDataFrame } from '../message/data.js';
-import { VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/video.js';
-import { SharedWireCache } from '../chunk/message-chunker.js';
-import { ownsItsMemory } from '../chunk/slab-allocator.js';
+import type { StreamType, DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
+import { isAudioSequenceHeader, SET_DATA_FRAME, getMetadata, stripSetDataFrame, VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/index.js';
+import { SharedWireCache, ownsItsMemory } from '../chunk/index.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
 
 
-export { StreamType } from '../command/stream-type.js';
+export { StreamType } from '../command/index.js';
 
 export interface Publisher {
   target: SubscriberTarget;

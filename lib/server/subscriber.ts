@@ -10,7 +10,7 @@
  * video resumes once the backlog is down to half). Sequence headers, metadata and status messages
  * are never dropped. Drops are counted per player.
  */
-import type { DataEvent, MediaEvent, RtmpEvent } from '../command/events.js';
+import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
 
 /** What a subscriber writes to: a server connection (or a test double). */
 export interface SubscriberTarget {

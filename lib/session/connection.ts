@@ -17,19 +17,14 @@
 import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
 import { Writable, type Duplex } from 'node:stream';
-import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker } from '../chunk/index.js';
-import { CommandDecoder } from '../command/command-decoder.js';
-import { CommandEncoder, OutboundChunkStream } from '../command/command-encoder.js';
-import type { CommandEvent, MediaEvent, ObjectEncodingState, RtmpEvent } from '../command/events.js';
+import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker, type MemoryAccount } from '../chunk/index.js';
+import { CommandDecoder, CommandEncoder, OutboundChunkStream, type CommandEvent, type MediaEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Message } from '../message/message.js';
-import { MessageType } from '../message/message-type.js';
-import type { MemoryAccount } from '../chunk/index.js';
+import { type Message, MessageType, type ProtocolControl } from '../message/index.js';
 import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
 import { TickBatch } from './write-batch.js';
 import { boundedClose, type CloseOptions } from './close-options.js';
-import type { ProtocolControl } from '../message/protocol-control.js';
 
 /** Events of a connection (`ServerConnection`, and the client's internal one). */
 /** How long the inbound stages may take to process what a peer sent before it closed. */

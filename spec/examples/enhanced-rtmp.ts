@@ -1,6 +1,7 @@
 // Enhanced RTMP capabilities: what the client states in connect, what the server answers.
 // Run: node --import tsx enhanced-rtmp.ts
-import { CapsExMask, Client, FourCcInfoMask, Server } from '../../lib/index.js';
+import { CapsExMask, FourCcInfoMask } from '../../lib/command/index.js';
+import { Client, Server } from '../../lib/index.js';
 
 const server = new Server({
   addr: '127.0.0.1:0',

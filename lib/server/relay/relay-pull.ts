@@ -15,9 +15,8 @@
  * The origin's stream name is the URL's when it has one, else the local name.
  */
 import { EventEmitter } from 'node:events';
-import type { RtmpEvent } from '../../command/events.js';
-import { Client, type ClientConfig } from '../../client/client.js';
-import { parseRtmpUrl } from '../../client/url.js';
+import type { RtmpEvent } from '../../command/index.js';
+import { Client, type ClientConfig, parseRtmpUrl } from '../../client/index.js';
 import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { LiveStream, StreamRegistry } from '../stream-registry.js';

@@ -13,8 +13,7 @@
  * platform gives you), else the local name (`rtmp://host/app`: nginx-rtmp's push).
  */
 import { EventEmitter } from 'node:events';
-import { Client, type ClientConfig } from '../../client/client.js';
-import { parseRtmpUrl } from '../../client/url.js';
+import { Client, type ClientConfig, parseRtmpUrl } from '../../client/index.js';
 import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { StreamRegistry } from '../stream-registry.js';

@@ -10,9 +10,9 @@
  * in order. What the registry tells players (onStatus, Stream Begin/EOF, |RtmpSampleAccess) is not
  * for a destination and is left out; metadata goes out as `@setDataFrame` as publishers send it.
  */
-import type { RtmpEvent } from '../../command/events.js';
-import { ON_META_DATA, SET_DATA_FRAME } from '../../message/data.js';
-import type { RtmpConnection } from '../../session/connection.js';
+import type { RtmpEvent } from '../../command/index.js';
+import { ON_META_DATA, SET_DATA_FRAME } from '../../message/index.js';
+import type { RtmpConnection } from '../../session/index.js';
 import type { SubscriberTarget } from '../subscriber.js';
 
 /** Estimated bytes of one event in the outbound pipeline: payload plus chunk headers. */

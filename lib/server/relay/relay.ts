@@ -9,8 +9,7 @@
  * so an edge with both never loops a stream back to its origin.
  */
 import { EventEmitter } from 'node:events';
-import type { ClientConfig } from '../../client/client.js';
-import { parseRtmpUrl } from '../../client/url.js';
+import { type ClientConfig, parseRtmpUrl } from '../../client/index.js';
 import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { ServerConnection } from '../server-connection.js';
