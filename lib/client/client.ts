@@ -944,6 +944,9 @@ export class Client extends EventEmitter<ClientEvents> {
       conn.notify('deleteStream', null, [this.publishStream.id]);
     } else if (this.playStream) {
       conn.notify('deleteStream', null, [this.playStream.id]);
+      // What the server still sends until the close completes is the ended stream's trailer: not
+      // routed to readers (media on stream 0 would reach them unmapped).
+      this.endedStream = this.playStream.id;
     }
     this.publishStream = undefined;
     this.playStream = undefined;
