@@ -659,7 +659,8 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   private socketClosed(): void {
     if (this.ended) return;
     const sink = this.inboundSink;
-    if (sink && this.socket.readableEnded && !sink.writableFinished && !sink.destroyed && this.closeError === undefined) {
+    // Only when the peer closed: a close of ours has already decided to stop reading.
+    if (sink && this.state !== 'closing' && this.socket.readableEnded && !sink.writableFinished && !sink.destroyed && this.closeError === undefined) {
       this.draining = true;
       const done = (): void => {
         clearTimeout(timer);

@@ -65,7 +65,7 @@ export async function player(url: string, name: string): Promise<Player> {
   const check = (): void => {
     for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.test()) waiters.splice(i, 1)[0]!.resolve();
   };
-  await client.play(name);
+  await client.play(name, { waitForPublisher: true }); // the relay tests restart publishers and upstreams
   void (async () => {
     for (;;) {
       const event: RtmpEvent | null = await client.readEvent().catch(() => null);
