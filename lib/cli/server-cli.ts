@@ -9,7 +9,8 @@ import { DEFAULT_ADDR, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_ADDR, Server, type S
 import { formatFlags, helpOrVersion, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { ExitCode, SERVER_EXIT_CODE_HELP } from './exit-codes.js';
 import { versionLine } from './version.js';
-import { runClusterCli } from '../cluster/index.js'; // [cluster-http]
+import { runClusterCli } from './cluster-cli.js'; // [cluster-http]
+import { drainOnSignal } from './drain-on-signal.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
   addr: { type: 'string', value: 'ADDR', help: "listen address: 'host:port', ':port' (every interface) or a port", default: DEFAULT_ADDR },
@@ -175,7 +176,7 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
     return ExitCode.Io;
   }
   const log: Logger = createStreamLogger(plan.logLevel, io.stderr);
-  if (plan.workers !== undefined) return runClusterCli(plan, log, io); // [cluster-http] lib/cluster/cluster-cli.ts
+  if (plan.workers !== undefined) return runClusterCli(plan, log, io); // [cluster-http] lib/cli/cluster-cli.ts
   let server: Server;
   try {
     server = new Server({ ...plan.config, logger: log });
@@ -217,32 +218,5 @@ export async function runServerCli(argv: readonly string[], io: CliIo = defaultI
   const h = server.http?.address(); // [cluster-http]
   if (h) announce(`rtmp-server http on http://${displayHost(h.address)}:${h.port}`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        log.warn(`${signal} again: exiting at once`);
-        resolve(ExitCode.ConnectionLost);
-        return;
-      }
-      stopping = true;
-      log.info(`${signal}: shutting down (${server.connectionCount} connections)`);
-      server.close({ timeout: 5000 }).then(
-        () => {
-          io.signals.off('SIGINT', onInt);
-          io.signals.off('SIGTERM', onTerm);
-          log.info('rtmp-server stopped');
-          resolve(ExitCode.Ok);
-        },
-        (err: Error) => {
-          log.error(`shutdown failed: ${err.message}`);
-          resolve(ExitCode.ConnectionLost);
-        },
-      );
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    io.signals.on('SIGINT', onInt);
-    io.signals.on('SIGTERM', onTerm);
-  });
+  return drainOnSignal(io.signals, log, () => `shutting down (${server.connectionCount} connections)`, () => server.close({ timeout: 5000 }));
 }

@@ -104,8 +104,9 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
     return Promise.all(started).then(() => undefined);
   }
 
-  /** Drains every worker (deadline ms each, as Server.close); resolves once all have exited. */
-  close(deadline = 5000): Promise<void> {
+  /** Drains every worker (`timeout` ms each, as `Server.close`); resolves once all have exited. */
+  close(options: { timeout?: number } = {}): Promise<void> {
+    const deadline = options.timeout ?? 5000;
     this.closing ??= Promise.all(
       [...this.workers.values()].map((worker) => {
         const exited = new Promise<void>((resolve) => {

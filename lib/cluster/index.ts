@@ -16,7 +16,6 @@ export { ClusterPrimary, type ClusterPrimaryOptions, type WorkerInfo, type Clust
 export { ClusterWorker, DEFAULT_RELAY_IDLE_TIMEOUT, type ClusterWorkerOptions } from './cluster-worker.js';
 export { StreamDirectory } from './stream-directory.js';
 export type { DirectoryEntry } from './messages.js';
-export { runClusterCli } from './cluster-cli.js';
 
 export interface ClusterOptions extends ClusterPrimaryOptions {
   /** The server each worker runs (or a function that makes it, called in the worker). */

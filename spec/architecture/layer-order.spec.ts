@@ -39,16 +39,6 @@ export const KNOWN_EXCEPTIONS: readonly { file: string; import: string; why: str
     import: '../http/index.js',
     why: 'ServerConfig.http builds the HttpServer inside the Server; inverting it (the http layer registering itself) is part of the issue-10 core refactor',
   },
-  {
-    file: 'cluster/cluster-cli.ts',
-    import: '../cli/server-cli.js',
-    why: 'the cluster CLI extends the server CLI plan; it belongs in lib/cli (move pending with the cluster work)',
-  },
-  {
-    file: 'cluster/cluster-cli.ts',
-    import: '../cli/exit-codes.js',
-    why: 'same file as above: the cluster CLI uses the CLI exit codes',
-  },
 ];
 
 export interface SourceFile {

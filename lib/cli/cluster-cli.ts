@@ -6,11 +6,11 @@
  * primary replaces it).
  */
 import cluster from 'node:cluster';
-import type { Logger } from '../logger.js';
-import type { CliIo, ServerCliPlan } from '../cli/server-cli.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { ClusterPrimary } from './cluster-primary.js';
-import { ClusterWorker } from './cluster-worker.js';
+import { logValue, type Logger } from '../logger.js';
+import { ClusterPrimary, ClusterWorker } from '../cluster/index.js';
+import { drainOnSignal } from './drain-on-signal.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIo, ServerCliPlan } from './server-cli.js';
 
 function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -31,10 +31,10 @@ async function runWorker(plan: ServerCliPlan, log: Logger, io: CliIo): Promise<n
   const server = worker.server;
   const who = (conn: { id: string; remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
     `worker ${worker.id} #${conn.id} ${conn.remoteAddress ?? '?'}:${conn.remotePort ?? '?'}`;
-  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${conn.app}/${name} (${type})`));
-  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${conn.app}/${name}`));
-  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${conn.app}/${name}`));
-  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${err.message}`));
+  server.on('publish', (conn, name, type) => log.info(`publish ${who(conn)} ${logValue(`${conn.app}/${name}`)} (${type})`));
+  server.on('unpublish', (conn, name) => log.info(`unpublish ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
+  server.on('play', (conn, name) => log.info(`play ${who(conn)} ${logValue(`${conn.app}/${name}`)}`));
+  server.on('error', (err, conn) => log.debug(`${conn ? `connection ${conn.id}` : 'server'}: ${logValue(err.message)}`));
   try {
     await worker.start();
   } catch (err) {
@@ -58,7 +58,7 @@ async function runPrimary(plan: ServerCliPlan, log: Logger, io: CliIo): Promise<
     await primary.start();
   } catch (err) {
     io.stderr.write(`rtmp-server: ${(err as Error).message}\n`);
-    await primary.close(1000);
+    await primary.close({ timeout: 1000 });
     return ExitCode.Connect;
   }
   const announce = (text: string): void => {
@@ -70,26 +70,5 @@ async function runPrimary(plan: ServerCliPlan, log: Logger, io: CliIo): Promise<
   announce(`rtmp-server listening on rtmp://${host}:${primary.rtmpPort} (${plan.workers} workers)${plan.config.auth ? ' (authentication required)' : ''}`);
   if (primary.tlsPort) announce(`rtmp-server listening on rtmps://${host}:${primary.tlsPort}`);
   if (primary.httpPort) announce(`rtmp-server http on http://${displayHost(primary.httpHost ?? '?')}:${primary.httpPort}`);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        log.warn(`${signal} again: exiting at once`);
-        resolve(ExitCode.ConnectionLost);
-        return;
-      }
-      stopping = true;
-      log.info(`${signal}: draining ${primary.workerInfos.length} workers`);
-      void primary.close(5000).then(() => {
-        io.signals.off('SIGINT', onInt);
-        io.signals.off('SIGTERM', onTerm);
-        log.info('rtmp-server stopped');
-        resolve(ExitCode.Ok);
-      });
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    io.signals.on('SIGINT', onInt);
-    io.signals.on('SIGTERM', onTerm);
-  });
+  return drainOnSignal(io.signals, log, () => `draining ${primary.workerInfos.length} workers`, () => primary.close({ timeout: 5000 }));
 }
