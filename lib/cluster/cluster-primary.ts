@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.js';
 import type { WorkerSnapshot } from '../http/index.js';
 import { newClusterToken } from './internal-relay.js';
-import { ENV_TOKEN, ENV_WORKER, isClusterMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+import { ENV_TOKEN, ENV_WORKER, ENV_WORKERS, isClusterMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 import { StreamDirectory } from './stream-directory.js';
 
 export interface ClusterPrimaryOptions {
@@ -123,7 +123,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   }
 
   private fork(): Promise<void> {
-    const worker = cluster.fork({ [ENV_TOKEN]: this.token, [ENV_WORKER]: '1' });
+    const worker = cluster.fork({ [ENV_TOKEN]: this.token, [ENV_WORKER]: '1', [ENV_WORKERS]: String(this.options.workers) });
     const info: WorkerInfo = { id: worker.id, pid: worker.process.pid, ready: false, internalPort: 0, startedAt: Date.now() };
     this.infos.set(worker.id, info);
     this.workers.set(worker.id, worker);

@@ -13,9 +13,9 @@
 import cluster from 'node:cluster';
 import { silentLogger, type Logger } from '../logger.js';
 import { type HttpServerOptions, ServerStats, type WorkerSnapshot } from '../http/index.js';
-import { Server, type ServerConfig, type ServerConnection, StatusCode } from '../server/index.js';
+import { DEFAULT_MAX_CONNECTIONS, Server, type ServerConfig, type ServerConnection, StatusCode } from '../server/index.js';
 import { OriginPort, WorkerPull } from './internal-relay.js';
-import { ENV_TOKEN, isClusterMessage, type DirectoryEntry, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+import { ENV_TOKEN, ENV_WORKERS, isClusterMessage, type DirectoryEntry, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 export const DEFAULT_RELAY_IDLE_TIMEOUT = 5000;
 /** ms a publish waits for the relays of workers whose players were there first. */
@@ -76,6 +76,7 @@ export class ClusterWorker {
     const clusterHttp: HttpServerOptions | undefined = http && { ...http, worker: this.id, collect: () => this.collectStats() };
     this.server = new Server({
       ...config,
+      maxConnections: workerMaxConnections(config.maxConnections, Number(process.env[ENV_WORKERS]) || 1),
       ...(clusterHttp ? { http: clusterHttp } : {}),
       onPublish: async (conn, name, type, info) => {
         await userPublish?.(conn, name, type, info);
@@ -291,4 +292,14 @@ export class ClusterWorker {
       }
     }
   }
+}
+
+/**
+ * `maxConnections` bounds the whole cluster as it bounds one process: each of N workers takes its
+ * share (at least 1), so the total never exceeds it. Round-robin hand-out keeps the shares even.
+ */
+export function workerMaxConnections(maxConnections: number | undefined, workers: number): number {
+  const total = maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (total === 0) return 0; // refuses every connection, as in one process
+  return Math.max(1, Math.floor(total / Math.max(1, workers)));
 }

@@ -13,7 +13,7 @@ import { ClusterPrimary, type ClusterPrimaryOptions } from './cluster-primary.js
 import { ClusterWorker } from './cluster-worker.js';
 
 export { ClusterPrimary, type ClusterPrimaryOptions, type WorkerInfo, type ClusterPrimaryEvents } from './cluster-primary.js';
-export { ClusterWorker, DEFAULT_RELAY_IDLE_TIMEOUT, type ClusterWorkerOptions } from './cluster-worker.js';
+export { ClusterWorker, DEFAULT_RELAY_IDLE_TIMEOUT, workerMaxConnections, type ClusterWorkerOptions } from './cluster-worker.js';
 export { StreamDirectory } from './stream-directory.js';
 export type { DirectoryEntry } from './messages.js';
 

@@ -38,3 +38,5 @@ export function isClusterMessage(value: unknown): value is { rtmp: string } {
 /** Environment variables the primary gives each worker. */
 export const ENV_TOKEN = 'RTMP_PIPELINE_CLUSTER_TOKEN';
 export const ENV_WORKER = 'RTMP_PIPELINE_CLUSTER_WORKER';
+/** How many workers the cluster runs: the connection limit is shared among them. */
+export const ENV_WORKERS = 'RTMP_PIPELINE_CLUSTER_WORKERS';
