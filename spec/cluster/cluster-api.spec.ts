@@ -15,19 +15,8 @@ import type { ConnectionStats } from '../../lib/http/index.js';
 import { assertSamePackets, runningProcesses, start } from '../helpers/ffmpeg.js';
 import { publishFlv } from '../helpers/client-media.js';
 import { interopMedia } from '../helpers/media.js';
+import { getText } from '../helpers/http-get.js';
 
-function textOf(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (s: string) => (body += s));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 function statusOf(port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +55,7 @@ describe('cluster: startCluster() in a user script', { timeout: 120_000 }, () =>
       const c = new Client();
       await c.connect(`rtmp://127.0.0.1:${port}/live?key=bad`);
       const localPort = (c.connection!.socket as net.Socket).localPort;
-      const { connections } = JSON.parse(await textOf(httpPort, '/api/connections')) as { connections: ConnectionStats[] };
+      const { connections } = JSON.parse(await getText(httpPort, '/api/connections')) as { connections: ConnectionStats[] };
       workers.add(connections.find((x) => x.port === localPort)!.worker!);
       await assert.rejects(c.publish('x'), (err: unknown) => isRtmpError(err) && /bad key/.test(err.message));
       await assert.rejects(c.play('secret'), (err: unknown) => isRtmpError(err) && /not this one/.test(err.message));

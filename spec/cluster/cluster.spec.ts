@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import type net from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,6 +18,7 @@ import { interopMedia } from '../helpers/media.js';
 import { readFlvTags } from '../helpers/flv-tags.js';
 import { cli, waitForStderr } from '../cli/support.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
+import { getJson, getText } from '../helpers/http-get.js';
 
 /** Resolves with the first `count` matches of a global `pattern` in the process's stderr. */
 function waitForMatches(proc: RunningProcess, pattern: RegExp, count: number): Promise<RegExpMatchArray[]> {
@@ -38,22 +38,6 @@ function waitForMatches(proc: RunningProcess, pattern: RegExp, count: number): P
   });
 }
 
-function getJson<T>(port: number, path: string): Promise<T> {
-  return getText(port, path).then((body) => JSON.parse(body) as T);
-}
-
-function getText(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (s: string) => (body += s));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** Polls the stats API until `check` holds (the state is only visible there), failing after `ms`. */
 async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
