@@ -295,7 +295,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     for (const { player } of dumps) player.child.kill('SIGKILL');
     await Promise.all(dumps.map(({ player }) => player.closed));
     await server.stop();
-    if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
+    if (dumpDir && !process.env.PEERS_KEEP) rmSync(dumpDir, { recursive: true, force: true });
   }
 }
 
@@ -327,6 +327,14 @@ async function main(): Promise<void> {
     audio: media.filter((e) => e.kind === 'audio').map((e) => e.payload.length),
     video: media.filter((e) => e.kind === 'video').map((e) => e.payload.length),
   };
+  // rtmpdump 2.4 does not write the AVC end-of-sequence tag (video, 0x17 0x02: the publisher's last
+  // packet) to its file, from any server, while the lean player gets it from ours: it is left out of
+  // what an rtmpdump player must have.
+  const isAvcEndOfSequence = (e: MediaEvent): boolean => e.kind === 'video' && (e.payload[0]! & 0x0f) === 7 && e.payload[1] === 2;
+  const rtmpdumpSource = {
+    audio: source.audio,
+    video: media.filter((e) => e.kind === 'video' && !isAvcEndOfSequence(e)).map((e) => e.payload.length),
+  };
   const sourceBytes = media.reduce((t, e) => t + e.payload.length, 0);
   console.log(
     `source: ${file}: ${source.video.length} video + ${source.audio.length} audio packets, ${mib(sourceBytes)} MiB (${((sourceBytes * 8) / SECONDS / 1e6).toFixed(1)} Mbps over ${SECONDS} s); node ${process.version}`,
@@ -343,7 +351,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < REPEAT; round++) {
       for (const k of available) {
         try {
-          const r = await runOne(k, n, events, source, players);
+          const r = await runOne(k, n, events, players === 'rtmpdump' ? rtmpdumpSource : source, players);
           runs.get(k.name)!.push(r);
           console.log(`  ${k.name} N=${n} ${players} players: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB`);
         } catch (err) {
