@@ -22,6 +22,12 @@
  * node-media-server's unbounded queues). Our server child runs compiled with tsc (as in production),
  * not under tsx (BENCH_TSX=1 to change that).
  *
+ * Players (PEERS_PLAYERS): `lean` (default, as before), `rtmpdump` (real `rtmpdump --live` processes
+ * writing FLV files, installed with apt through scripts/ensure-tools.mjs if missing; each file is
+ * parsed after the run and its audio/video packets checked against the source like the lean
+ * players'), `both` (each N with lean players, then with rtmpdump), or `client` (our full Client).
+ *   PEERS_PLAYERS=rtmpdump PEERS_N=20 PEERS_REPEAT=1 node --import tsx bench/peers.bench.ts
+ *
  * Goals at N=100: our CPU ≤ 0.6× node-media-server's and ≤ 0.6× nginx-rtmp's, our peak RSS ≤ half
  * of node-media-server's, every player that keeps up gets every packet.
  */
@@ -36,6 +42,7 @@ import type { DataEvent, MediaEvent } from '../lib/command/events.js';
 import { FlvDemuxer } from '../lib/flv/flv-demuxer.js';
 import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
 import { leanPlayer } from './support/lean-player.js';
+import { ensureRtmpdump, rtmpdumpPlayer, type RtmpdumpPlayer } from './support/rtmpdump-player.js';
 import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
 import { deadline, mapLimit, mib, table } from './support/proc.js';
 
@@ -53,7 +60,13 @@ const STREAM = 'bench';
  * the same for every server, so the load process takes as little of the shared CPU as it can;
  * PEERS_PLAYERS=client uses our full Client instead.
  */
-const LEAN_PLAYERS = process.env.PEERS_PLAYERS !== 'client';
+type PlayerKind = 'lean' | 'client' | 'rtmpdump';
+const PLAYER_KINDS: PlayerKind[] = ((): PlayerKind[] => {
+  const asked = process.env.PEERS_PLAYERS ?? 'lean';
+  if (asked === 'both') return ['lean', 'rtmpdump'];
+  if (asked === 'lean' || asked === 'client' || asked === 'rtmpdump') return [asked];
+  throw new Error(`PEERS_PLAYERS=${asked}: expected lean, rtmpdump, both or client`);
+})();
 
 type SourceEvent = MediaEvent | DataEvent;
 
@@ -125,6 +138,7 @@ function compare(source: number[], received: number[]): Check {
 
 interface Result {
   server: string;
+  players: PlayerKind;
   n: number;
   wall: number;
   cpu: number;
@@ -144,22 +158,32 @@ interface Result {
   note: string;
 }
 
-async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: { audio: number[]; video: number[] }, cpuProfDir?: string): Promise<Result> {
+async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: { audio: number[]; video: number[] }, players: PlayerKind, cpuProfDir?: string): Promise<Result> {
   const server: RunningPeer = await kind.start({ cpuProfDir });
   const clients: Client[] = [];
   const sockets: Array<{ destroy(): void }> = [];
   const records: PlayerRecord[] = [];
+  // rtmpdump players and their records, in step (their progress is polled from their files).
+  const dumps: Array<{ player: RtmpdumpPlayer; rec: PlayerRecord }> = [];
+  const dumpDir = players === 'rtmpdump' ? mkdtempSync(join(PEERS_DIR, 'rtmpdump-')) : undefined;
   try {
     const url = `rtmp://127.0.0.1:${server.port}/live`;
     await deadline(
-      mapLimit(Array.from({ length: n }), 25, async () => {
+      mapLimit(Array.from({ length: n }), players === 'rtmpdump' ? 10 : 25, async () => {
         const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false };
         const onMedia = (payload: Buffer, kind: 'audio' | 'video'): void => {
           (kind === 'audio' ? rec.audio : rec.video).push(payload.length);
           rec.bytes += payload.length;
           rec.lastAt = performance.now();
         };
-        if (LEAN_PLAYERS) {
+        if (players === 'rtmpdump') {
+          const player = await rtmpdumpPlayer(server.port, 'live', STREAM, join(dumpDir!, `player-${dumps.length}.flv`));
+          dumps.push({ player, rec });
+          records.push(rec);
+          void player.closed.then(() => (rec.ended = true));
+          return;
+        }
+        if (players === 'lean') {
           const player = await leanPlayer(server.port, 'live', STREAM, onMedia);
           sockets.push(player.socket);
           records.push(rec);
@@ -203,8 +227,16 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
       new Promise<void>((resolve) => {
         const check = (): void => {
           const now = performance.now();
+          for (const { player, rec } of dumps) {
+            const size = player.bytes();
+            if (size !== rec.bytes) {
+              rec.bytes = size;
+              rec.lastAt = now;
+            }
+          }
+          // An rtmpdump player's packet count is known only from its file, once it has stopped.
           const pending = records.some(
-            (r) => !r.ended && r.audio.length + r.video.length < total && now - Math.max(r.lastAt, publishedAt) < QUIET_MS,
+            (r) => !r.ended && (dumps.length > 0 || r.audio.length + r.video.length < total) && now - Math.max(r.lastAt, publishedAt) < QUIET_MS,
           );
           if (!pending) resolve();
           else setTimeout(check, 20);
@@ -218,6 +250,15 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     const wall = (lastPacket - t0) / 1000;
     const after = server.sample();
     const to = monotonicMicros();
+    // Stop the rtmpdump players (they flush and close their files) and read what each wrote.
+    await Promise.all(
+      dumps.map(async ({ player, rec }) => {
+        const got = await player.finish();
+        rec.audio = got.audio;
+        rec.video = got.video;
+        rec.bytes = got.bytes;
+      }),
+    );
     let completePlayers = 0;
     let missing = 0;
     let extra = 0;
@@ -231,6 +272,7 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
     const bytes = records.map((r) => r.bytes);
     return {
       server: kind.name,
+      players,
       n,
       wall,
       cpu: after.cpuSeconds - before.cpuSeconds,
@@ -249,7 +291,11 @@ async function runOne(kind: PeerKind, n: number, events: SourceEvent[], source: 
   } finally {
     for (const c of clients) c.destroy();
     for (const s of sockets) s.destroy();
+    // Left running only when the run failed: kill them.
+    for (const { player } of dumps) player.child.kill('SIGKILL');
+    await Promise.all(dumps.map(({ player }) => player.closed));
     await server.stop();
+    if (dumpDir && !process.env.PEERS_KEEP) rmSync(dumpDir, { recursive: true, force: true });
   }
 }
 
@@ -281,6 +327,14 @@ async function main(): Promise<void> {
     audio: media.filter((e) => e.kind === 'audio').map((e) => e.payload.length),
     video: media.filter((e) => e.kind === 'video').map((e) => e.payload.length),
   };
+  // rtmpdump 2.4 does not write the AVC end-of-sequence tag (video, 0x17 0x02: the publisher's last
+  // packet) to its file, from any server, while the lean player gets it from ours: it is left out of
+  // what an rtmpdump player must have.
+  const isAvcEndOfSequence = (e: MediaEvent): boolean => e.kind === 'video' && (e.payload[0]! & 0x0f) === 7 && e.payload[1] === 2;
+  const rtmpdumpSource = {
+    audio: source.audio,
+    video: media.filter((e) => e.kind === 'video' && !isAvcEndOfSequence(e)).map((e) => e.payload.length),
+  };
   const sourceBytes = media.reduce((t, e) => t + e.payload.length, 0);
   console.log(
     `source: ${file}: ${source.video.length} video + ${source.audio.length} audio packets, ${mib(sourceBytes)} MiB (${((sourceBytes * 8) / SECONDS / 1e6).toFixed(1)} Mbps over ${SECONDS} s); node ${process.version}`,
@@ -289,24 +343,26 @@ async function main(): Promise<void> {
   const bare = spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 300)'], { encoding: 'utf8' });
   console.log(`a bare Node process (node -e, idle): RSS ${mib(Number(bare.stdout))} MiB`);
   const results: Result[] = [];
+  if (PLAYER_KINDS.includes('rtmpdump')) ensureRtmpdump();
+  for (const players of PLAYER_KINDS)
   for (const n of COUNTS) {
     // Rounds alternate the servers (a slow spell of the machine hits all of them); medians reported.
     const runs = new Map<string, Result[]>(available.map((k) => [k.name, []]));
     for (let round = 0; round < REPEAT; round++) {
       for (const k of available) {
         try {
-          const r = await runOne(k, n, events, source);
+          const r = await runOne(k, n, events, players === 'rtmpdump' ? rtmpdumpSource : source, players);
           runs.get(k.name)!.push(r);
-          console.log(`  ${k.name} N=${n}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB`);
+          console.log(`  ${k.name} N=${n} ${players} players: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB`);
         } catch (err) {
-          console.log(`  ${k.name} N=${n}: FAILED: ${(err as Error).message}`);
+          console.log(`  ${k.name} N=${n} ${players} players: FAILED: ${(err as Error).message}`);
         }
       }
     }
     for (const k of available) {
       const done = runs.get(k.name)!;
       if (done.length === 0) {
-        results.push({ server: k.name, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
+        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed' });
         continue;
       }
       results.push(medianRun(done));
@@ -315,12 +371,15 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ['server', 'N', 'wall s', 'server CPU s (user + sys)', 'RSS before media MiB', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
+      ['server', 'players', 'N', 'wall s', 'server CPU s', 'user s', 'sys s', 'RSS before media MiB', 'peak RSS MiB', 'per player MiB min/avg', 'players with every packet', 'missing/extra packets'],
       results.map((r) => [
         r.server,
+        r.players,
         r.n,
         r.wall.toFixed(2),
-        `${r.cpu.toFixed(2)} (${r.userCpu.toFixed(2)} + ${r.sysCpu.toFixed(2)})`,
+        r.cpu.toFixed(2),
+        r.userCpu.toFixed(2),
+        r.sysCpu.toFixed(2),
         mib(r.readyRss),
         mib(r.peakRss),
         `${mib(r.minBytes)} / ${mib(r.avgBytes)}`,
@@ -330,7 +389,7 @@ async function main(): Promise<void> {
     ),
   );
 
-  const at = (name: string): Result | undefined => results.find((r) => r.server === name && r.n === 100 && !r.note);
+  const at = (name: string): Result | undefined => results.find((r) => r.server === name && r.n === 100 && r.players === PLAYER_KINDS[0] && !r.note);
   const mine = at('rtmp-pipeline');
   if (mine) {
     console.log();
@@ -353,7 +412,7 @@ async function main(): Promise<void> {
   if (process.env.PEERS_PROFILE) {
     const dir = mkdtempSync(join(tmpdir(), 'peers-prof-'));
     try {
-      const measured = await runOne(ours, 100, events, source, dir);
+      const measured = await runOne(ours, 100, events, source, PLAYER_KINDS[0]!, dir);
       const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       if (!prof) throw new Error('no .cpuprofile written');
       console.log();
