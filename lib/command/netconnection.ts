@@ -129,3 +129,13 @@ export function answerCall(request: CommandEvent, invoke: () => unknown, replier
   if (isPromiseLike(result)) return Promise.resolve(result).then(succeed, fail);
   succeed(result);
 }
+
+/** The information object of a `_result` (its first argument). */
+export function decodeReplyInfo(reply: CommandFields): unknown {
+  return reply.args[0];
+}
+
+/** The information object of an `_error`: the first argument, else the command object (some servers put it there). */
+export function decodeErrorInfo(reply: CommandFields): unknown {
+  return reply.args[0] ?? reply.commandObject;
+}
