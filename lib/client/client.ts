@@ -17,6 +17,27 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import type { Duplex } from 'node:stream';
 import { ecmaArray } from '../amf/index.js';
 import { StreamType, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities, type CommandEvent, type RtmpEvent, CommandEncoder } from '../command/index.js';
+import {
+  StatusCode,
+  answerCall,
+  asStatusInfo,
+  decodeCreateStreamResult,
+  decodeErrorInfo,
+  decodeOnStatus,
+  decodeReplyInfo,
+  encodeConnect,
+  encodeCreateStream,
+  encodeDeleteStream,
+  encodeFCPublish,
+  encodeFCUnpublish,
+  encodePause,
+  encodePlay,
+  encodePublish,
+  encodeReleaseStream,
+  encodeSeek,
+  statusInfo,
+  type CommandBody,
+} from '../command/index.js';
 import { CommandError, ErrorCode, SessionError, isRtmpError } from '../errors.js';
 import { performClientHandshake, type HandshakeScheme } from '../handshake/index.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -172,11 +193,11 @@ export function buildConnectObject(target: Pick<RtmpUrl, 'app' | 'tcUrl'>, confi
 
 /** What a request waits for, and the status code that answers it. */
 const ANSWERS = {
-  publish: 'NetStream.Publish.Start',
-  play: 'NetStream.Play.Start',
-  seek: 'NetStream.Seek.Notify',
-  pause: 'NetStream.Pause.Notify',
-  unpause: 'NetStream.Unpause.Notify',
+  publish: StatusCode.PublishStart,
+  play: StatusCode.PlayStart,
+  seek: StatusCode.SeekNotify,
+  pause: StatusCode.PauseNotify,
+  unpause: StatusCode.UnpauseNotify,
 } as const;
 type StatusRequest = keyof typeof ANSWERS;
 
@@ -405,9 +426,10 @@ export class Client extends EventEmitter<ClientEvents> {
     this.logger.debug('rtmp client: connect', { app, tcUrl });
     this.serverCaps = undefined;
     try {
-      const result = await withSignal(conn.call('connect', connectObject), signal);
+      const connect = encodeConnect(connectObject);
+      const result = await withSignal(conn.call(connect.name, connect.commandObject, connect.args), signal);
       // Enhanced RTMP v2: the answer belongs in the properties object; some servers put it in the information object.
-      this.serverCaps = parseEnhancedCapabilities(result.commandObject) ?? parseEnhancedCapabilities(result.args[0]);
+      this.serverCaps = parseEnhancedCapabilities(result.commandObject) ?? parseEnhancedCapabilities(decodeReplyInfo(result));
     } catch (err) {
       conn.destroy();
       if (isRtmpError(err, ErrorCode.COMMAND_FAILED)) return { info: asStatus((err as CommandError).info) };
@@ -434,16 +456,16 @@ export class Client extends EventEmitter<ClientEvents> {
       throw new SessionError(ErrorCode.INVALID_OPTION, `publish type must be live, record or append, got ${String(type)}`);
     }
     // Servers may answer these with _error or not at all (ffmpeg tolerates both): never wait on them.
-    conn.call('releaseStream', null, [streamName]).catch(noop);
-    conn.call('FCPublish', null, [streamName]).catch(noop);
+    callBody(conn, encodeReleaseStream({ name: streamName })).catch(noop);
+    callBody(conn, encodeFCPublish({ name: streamName })).catch(noop);
     const streamId = await this.createStream(conn, options);
     const started = this.waitStatus(streamId, 'publish', options);
     // RTMP 1.0 §7.2.2.6: publish carries transaction id 0 and goes on the new stream.
-    conn.send({ kind: 'command', streamId, timestamp: 0, name: 'publish', transactionId: 0, commandObject: null, args: [streamName, type] });
+    sendBody(conn, streamId, encodePublish({ name: streamName, type }));
     try {
       await started;
     } catch (err) {
-      conn.notify('deleteStream', null, [streamId]);
+      notifyBody(conn, encodeDeleteStream({ streamId }));
       throw err;
     }
     this.publishStream = { id: streamId, name: streamName };
@@ -470,9 +492,7 @@ export class Client extends EventEmitter<ClientEvents> {
     // Known before Play.Start: media that follows it at once (on this id or on 0) is the stream's.
     const playing: PlayingStream = { id: streamId, name: streamName, waitForPublisher: options.waitForPublisher ?? false, paused: false, received: 0 };
     this.playStream = playing;
-    const args: unknown[] = [streamName, options.start ?? -2];
-    if (options.duration !== undefined || options.reset !== undefined) args.push(options.duration ?? -1);
-    if (options.reset !== undefined) args.push(options.reset);
+    const playCommand = encodePlay({ name: streamName, start: options.start, duration: options.duration, reset: options.reset });
     // Set Buffer Length goes before play: some servers (ffmpeg -listen) stop reading once play
     // arrives, and closing with unread bytes makes their kernel reset the connection, dropping the
     // tail of the stream they had already written.
@@ -483,12 +503,12 @@ export class Client extends EventEmitter<ClientEvents> {
       event: { event: 'SetBufferLength', streamId, bufferLength: this.config.bufferLength ?? 3000 },
     });
     // RTMP 1.0 §7.2.2.1: play carries transaction id 0.
-    conn.send({ kind: 'command', streamId, timestamp: 0, name: 'play', transactionId: 0, commandObject: null, args });
+    sendBody(conn, streamId, playCommand);
     try {
       await started;
     } catch (err) {
       if (this.playStream === playing) this.playStream = undefined;
-      conn.notify('deleteStream', null, [streamId]);
+      notifyBody(conn, encodeDeleteStream({ streamId }));
       throw err;
     }
     if (this.playStream !== playing) {
@@ -502,12 +522,13 @@ export class Client extends EventEmitter<ClientEvents> {
 
   private async createStream(conn: ClientConnection, options: CommandOptions): Promise<number> {
     const reply = await withSignal(
-      conn.call('createStream', null, [], { timeout: options.timeout ?? this.config.commandTimeout ?? DEFAULT_TIMEOUT }),
+      callBody(conn, encodeCreateStream(), { timeout: options.timeout ?? this.config.commandTimeout ?? DEFAULT_TIMEOUT }),
       options.signal,
     );
-    const id = reply.args[0];
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) {
-      throw new CommandError(ErrorCode.COMMAND_FAILED, `createStream answered with no stream id (${JSON.stringify(id)})`, reply.args[0]);
+    const id = decodeCreateStreamResult(reply);
+    if (id === undefined) {
+      const answered = decodeReplyInfo(reply);
+      throw new CommandError(ErrorCode.COMMAND_FAILED, `createStream answered with no stream id (${JSON.stringify(answered)})`, answered);
     }
     return id;
   }
@@ -517,7 +538,7 @@ export class Client extends EventEmitter<ClientEvents> {
    * NetStream.Seek.Notify status. A server seeks a file to the keyframe at or before the target.
    */
   seek(milliseconds: number, options: CommandOptions = {}): Promise<ReceivedStatus> {
-    return this.playRequest('seek', [milliseconds], options);
+    return this.playRequest('seek', encodeSeek({ milliseconds }), options);
   }
 
   /**
@@ -525,18 +546,17 @@ export class Client extends EventEmitter<ClientEvents> {
    * playback time in ms the server resumes from. Resolves with Pause.Notify / Unpause.Notify.
    */
   pause(paused = true, position = 0, options: CommandOptions = {}): Promise<ReceivedStatus> {
-    return this.playRequest(paused ? 'pause' : 'unpause', [paused, position], options);
+    return this.playRequest(paused ? 'pause' : 'unpause', encodePause({ paused, position }), options);
   }
 
-  private async playRequest(kind: 'seek' | 'pause' | 'unpause', args: unknown[], options: CommandOptions): Promise<ReceivedStatus> {
+  private async playRequest(kind: 'seek' | 'pause' | 'unpause', command: CommandBody, options: CommandOptions): Promise<ReceivedStatus> {
     const conn = this.requireOpen(kind);
     const stream = this.playStream;
     if (!stream) throw new SessionError(ErrorCode.SESSION_STATE, `${kind}() needs a stream being played`);
     const answered = this.waitStatus(stream.id, kind, options);
     // Servers send Stream EOF before Pause.Notify: that EOF is the pause's, not the stream's end.
     if (kind !== 'seek') stream.paused = kind === 'pause';
-    const name = kind === 'unpause' ? 'pause' : kind;
-    conn.send({ kind: 'command', streamId: stream.id, timestamp: 0, name, transactionId: 0, commandObject: null, args });
+    sendBody(conn, stream.id, command);
     return answered;
   }
 
@@ -793,7 +813,7 @@ export class Client extends EventEmitter<ClientEvents> {
       waiter.reject(new CommandError(ErrorCode.PLAY_REJECTED, `the stream ended before Play.Start (${end.reason})`));
     } else waiter?.reject(new SessionError(ErrorCode.SESSION_STATE, `the stream ended (${end.reason})`));
     // The server may keep a player subscribed (waiting for a next publisher): release it.
-    conn.notify('deleteStream', null, [end.streamId]);
+    notifyBody(conn, encodeDeleteStream({ streamId: end.streamId }));
     conn.offer({ kind: 'playbackEnd', generation: this.playGeneration } as PlaybackEndMark as unknown as RtmpEvent);
     if (this.state === ClientState.Subscribing) this.setState(this.publishStream ? ClientState.Publishing : ClientState.Connected);
     this.emit('playEnd', end);
@@ -813,7 +833,7 @@ export class Client extends EventEmitter<ClientEvents> {
       ended = playbackEndOf(event, playing);
     } else if (this.endedStream !== undefined && this.isTrailing(event, this.endedStream)) {
       // What a server still sends for a stream whose playback ended (Stream EOF after Play.Stop...).
-      if (event.kind === 'command' && event.name === 'onStatus') this.emit('status', asStatus(event.args[0]), event.streamId);
+      if (event.kind === 'command' && event.name === 'onStatus') this.emit('status', decodeOnStatus(event), event.streamId);
       return;
     }
     this.routeServerEvent(conn, event);
@@ -821,7 +841,7 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   private isTrailing(event: RtmpEvent, streamId: number): boolean {
-    if (event.kind === 'command') return event.name === 'onStatus' && (event.streamId === streamId || event.streamId === 0) && isPlayStatus(event.args[0]);
+    if (event.kind === 'command') return event.name === 'onStatus' && (event.streamId === streamId || event.streamId === 0) && isPlayStatus(decodeOnStatus(event));
     if (event.kind === 'audio' || event.kind === 'video' || event.kind === 'data') return event.streamId === streamId || event.streamId === 0;
     return isOnStream(event, streamId);
   }
@@ -844,7 +864,7 @@ export class Client extends EventEmitter<ClientEvents> {
       case '_error':
       case '_result':
         // An answer to no pending call: a server that answers publish/play (transaction 0) this way.
-        if (event.name === '_error') this.failWaiter(event.streamId, asStatus(event.args[0] ?? event.commandObject));
+        if (event.name === '_error') this.failWaiter(event.streamId, asStatus(decodeErrorInfo(event)));
         conn.offer(event);
         return;
       case 'onBWDone':
@@ -865,35 +885,21 @@ export class Client extends EventEmitter<ClientEvents> {
     // ffmpeg in listen mode ends a stream it served by calling these on us and closing at once:
     // an `_error` answer would only race the close (EPIPE). Readers still see them.
     if (event.transactionId > 0 && !STREAM_TEARDOWN.has(event.name)) {
-      conn.reply(event, null, { level: 'error', code: 'NetConnection.Call.Failed', description: `Method not found (${event.name})` }, true);
+      conn.reply(event, null, statusInfo('error', StatusCode.CallFailed, `Method not found (${event.name})`), true);
       return;
     }
     conn.offer(event);
   }
 
   private runHandler(conn: ClientConnection, handler: ClientCommandHandler, event: CommandEvent): void {
-    let result: unknown;
-    const fail = (err: unknown): void => {
-      if (event.transactionId > 0 && !conn.closed) {
-        const description = err instanceof Error ? err.message : String(err);
-        conn.reply(event, null, { level: 'error', code: 'NetConnection.Call.Failed', description }, true);
-      }
-    };
-    const succeed = (value: unknown): void => {
-      if (event.transactionId > 0 && !conn.closed) conn.reply(event, null, value === undefined ? null : value);
-    };
-    try {
-      result = handler(event.args, event);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(succeed, fail);
-    else succeed(result);
+    void answerCall(event, () => handler(event.args, event), conn, {
+      errorInfo: (err) => statusInfo('error', StatusCode.CallFailed, err instanceof Error ? err.message : String(err)),
+      isOpen: () => !conn.closed,
+    });
   }
 
   private onStatus(event: CommandEvent): void {
-    const info = asStatus(event.args[0]);
+    const info: ReceivedStatus = decodeOnStatus(event);
     this.emit('status', info, event.streamId);
     const code = info.code ?? '';
     const waiter = this.waiterFor(event.streamId);
@@ -940,10 +946,10 @@ export class Client extends EventEmitter<ClientEvents> {
       return;
     }
     if (this.publishStream) {
-      conn.call('FCUnpublish', null, [this.publishStream.name]).catch(noop);
-      conn.notify('deleteStream', null, [this.publishStream.id]);
+      callBody(conn, encodeFCUnpublish({ name: this.publishStream.name })).catch(noop);
+      notifyBody(conn, encodeDeleteStream({ streamId: this.publishStream.id }));
     } else if (this.playStream) {
-      conn.notify('deleteStream', null, [this.playStream.id]);
+      notifyBody(conn, encodeDeleteStream({ streamId: this.playStream.id }));
       // What the server still sends until the close completes is the ended stream's trailer: not
       // routed to readers (media on stream 0 would reach them unmapped).
       this.endedStream = this.playStream.id;
@@ -1009,7 +1015,22 @@ function isPlayStatus(value: unknown): boolean {
 }
 
 function asStatus(value: unknown): ReceivedStatus {
-  return value !== null && typeof value === 'object' ? (value as ReceivedStatus) : {};
+  return asStatusInfo(value);
+}
+
+/** A NetConnection call of the command contract (lib/command): `_result` or `_error` answers it. */
+function callBody(conn: ClientConnection, body: CommandBody, options?: { timeout?: number }): Promise<CommandEvent> {
+  return conn.call(body.name, body.commandObject, body.args, options);
+}
+
+/** A command of the contract sent as a notification (transaction id 0) on stream 0. */
+function notifyBody(conn: ClientConnection, body: CommandBody): boolean {
+  return conn.notify(body.name, body.commandObject, body.args);
+}
+
+/** A NetStream command of the contract (RTMP 1.0 §7.2.2: transaction id 0) on `streamId`. */
+function sendBody(conn: ClientConnection, streamId: number, body: CommandBody): boolean {
+  return conn.send({ kind: 'command', streamId, timestamp: 0, transactionId: 0, ...body });
 }
 
 /** connectTimeout and the caller's signal as one signal whose reason is our error. */

@@ -12,7 +12,7 @@
  * socket you keep); a play stream destroyed early (an aborted pipeline, a failed file) closes it.
  */
 import { Readable, Writable } from 'node:stream';
-import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
+import { decodeOnStatus, type DataEvent, type MediaEvent, type RtmpEvent } from '../command/index.js';
 import type { Message } from '../message/index.js';
 import type { Client } from './client.js';
 
@@ -81,7 +81,7 @@ export function createPlayStream(client: Client, options: PlayStreamOptions = {}
       else if (event.kind === 'data') {
         if (!NOT_CONTENT.has(event.name)) yield event;
       } else if (event.kind === 'command' && event.name === 'onStatus') {
-        const code = (event.args[0] as { code?: unknown } | undefined)?.code;
+        const code = decodeOnStatus(event).code;
         if (typeof code === 'string' && END_CODES.has(code)) return;
       }
     }

@@ -14,7 +14,7 @@
  * A server that says nothing (node-media-server 4) is covered by `idleTimeout`: no media for
  * that long ends playback with reason 'idle'.
  */
-import type { RtmpEvent } from '../command/index.js';
+import { decodeOnStatus, type RtmpEvent } from '../command/index.js';
 
 /** What ended playback: the status code, or 'StreamEOF' for the user control event. */
 export type PlaybackEndReason =
@@ -56,7 +56,7 @@ export function playbackEndOf(event: RtmpEvent, watch: PlaybackWatch): PlaybackE
     const uc = event.event;
     if (uc.event === 'StreamEOF' && uc.streamId === watch.id && !watch.paused) reason = 'StreamEOF';
   } else if (event.kind === 'command' && event.name === 'onStatus') {
-    if (event.streamId === watch.id || event.streamId === 0) reason = endingCode(event.args[0]);
+    if (event.streamId === watch.id || event.streamId === 0) reason = endingCode(decodeOnStatus(event));
   } else if (event.kind === 'data' && event.name === 'onPlayStatus') {
     if (event.streamId === watch.id || event.streamId === 0) reason = endingCode(event.values[0]);
   }

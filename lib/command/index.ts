@@ -4,3 +4,8 @@ export * from './command-decoder.js';
 export * from './command-encoder.js';
 export * from './stream-type.js';
 export * from './enhanced-capabilities.js';
+export * from './status.js';
+export * from './promise-like.js';
+export * from './command-args.js';
+export * from './netconnection.js';
+export * from './netstream.js';

@@ -17,6 +17,20 @@
  */
 import type { Duplex } from 'node:stream';
 import { type CommandEvent, type DataEvent, type MediaEvent, type RtmpEvent, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/index.js';
+import {
+  answerCall,
+  decodeConnect,
+  decodeDeleteStream,
+  decodeFCUnpublish,
+  decodePause,
+  decodePlay,
+  decodePlay2,
+  decodePublish,
+  decodeReceive,
+  decodeSeek,
+  decodeStreamNameCommand,
+  isPromiseLike,
+} from '../command/index.js';
 import { logValue, quoted, type Logger } from '../logger.js';
 import { connectionSeedAliases, installSeedAliases, type ConnectionSeedAliases } from '../seed-aliases.js';
 import { type Message, MessageType, PeerBandwidthLimit } from '../message/index.js';
@@ -225,8 +239,8 @@ export class ServerConnection extends RtmpConnection {
         this.refuseMessage(event, err);
         return;
       }
-      if (isPromise(result)) {
-        return result.then(
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(
           () => this.route(event),
           (err: unknown) => this.refuseMessage(event, err),
         );
@@ -295,12 +309,14 @@ export class ServerConnection extends RtmpConnection {
         return;
       case 'publish':
         return this.onPublish(cmd);
-      case 'play':
-        return this.onPlay(cmd, stringArg(cmd.args[0]), cmd.args[3]);
+      case 'play': {
+        const play = decodePlay(cmd);
+        return this.onPlay(cmd, play.name, play.reset, play.start);
+      }
       case 'play2':
-        return this.onPlay(cmd, stringArg(objectArg(cmd.args[0]).streamName), true);
+        return this.onPlay(cmd, decodePlay2(cmd).name, true);
       case 'deleteStream': {
-        const id = Number(cmd.args[0]);
+        const id = decodeDeleteStream(cmd).streamId;
         this.closeSlot(id);
         this.slots.delete(id);
         return;
@@ -309,7 +325,7 @@ export class ServerConnection extends RtmpConnection {
         this.closeSlot(cmd.streamId);
         return;
       case 'FCUnpublish': {
-        const { name } = splitQuery(stringArg(cmd.args[0]));
+        const { name } = splitQuery(decodeFCUnpublish(cmd).name);
         for (const slot of this.slots.values()) if (slot.publishing && slot.name === name) this.stopPublishing(slot);
         this.replyResult(cmd, null, undefined);
         return;
@@ -323,7 +339,7 @@ export class ServerConnection extends RtmpConnection {
         return;
       case 'getStreamLength': {
         // Live streams have no length; [record-vod] a VOD file answers its duration in seconds.
-        const { name } = splitQuery(stringArg(cmd.args[0]));
+        const { name } = splitQuery(decodeStreamNameCommand(cmd).name);
         const vod = this.host.vod;
         if (!vod || !name || this.host.registry.isPublished(this.app, name)) this.replyResult(cmd, null, 0);
         else return vod.streamLength(this.app, name).then((seconds) => this.replyResult(cmd, null, seconds));
@@ -351,10 +367,7 @@ export class ServerConnection extends RtmpConnection {
       this.replyError(cmd, StatusCode.ConnectFailed, 'already connected');
       return;
     }
-    const commandObject = objectArg(cmd.commandObject);
-    const appField = stringArg(commandObject.app);
-    const tcUrlField = commandObject.tcUrl ?? commandObject.tcurl; // some clients send it in lower case
-    const tcUrl = typeof tcUrlField === 'string' ? tcUrlField : undefined;
+    const { app: appField, tcUrl, objectEncoding, commandObject } = decodeConnect(cmd);
     const badName = nameProblem(appField, this.maxNameLength) ?? (tcUrl === undefined ? undefined : nameProblem(tcUrl, 2 * this.maxNameLength));
     if (badName) {
       this.log.info(`connection ${this.id}: connect refused: app or tcUrl: ${badName}`);
@@ -365,7 +378,6 @@ export class ServerConnection extends RtmpConnection {
     const { name: appPath, query: appQuery } = splitQuery(appField);
     const app = appPath.replace(/\/+$/, '');
     const query = { ...parseQuery(queryOf(tcUrl ?? '')), ...appQuery };
-    const objectEncoding: 0 | 3 = commandObject.objectEncoding === 3 ? 3 : 0;
     const info: ConnectInfo = { app, tcUrl, query, objectEncoding, commandObject, args: cmd.args };
     const enhanced = parseEnhancedCapabilities(commandObject);
     if (enhanced) info.enhanced = enhanced;
@@ -439,26 +451,22 @@ export class ServerConnection extends RtmpConnection {
       if (cmd.transactionId > 0) this.replyError(cmd, StatusCode.CallFailed, `Method not found (${cmd.name}).`);
       return;
     }
-    let result: unknown;
-    try {
-      result = await handler(this, cmd);
-    } catch (err) {
-      if (cmd.transactionId > 0) this.replyError(cmd, refusalCode(err, StatusCode.CallFailed), refusalDescription(err, 'Call failed.'));
-      return;
-    }
-    if (cmd.transactionId > 0) this.replyResult(cmd, null, result === undefined ? null : result);
+    await answerCall(cmd, () => handler(this, cmd), this, {
+      errorInfo: (err) => statusInfo('error', refusalCode(err, StatusCode.CallFailed), refusalDescription(err, 'Call failed.')),
+    });
   }
 
   // --- NetStream: publish ----------------------------------------------------------------------
 
   private async onPublish(cmd: CommandEvent): Promise<void> {
     const streamId = cmd.streamId;
-    const { name, info } = parseStreamRequest(stringArg(cmd.args[0]));
-    const type = streamTypeOf(cmd.args[1]);
+    const publish = decodePublish(cmd);
+    const { name, info } = parseStreamRequest(publish.name);
+    const type = publish.type;
     const slot = this.slot(streamId);
     const badName = (description: string): void =>
       this.sendStatus(streamId, statusInfo('error', StatusCode.PublishBadName, description, { details: echoedName(name) }));
-    const nameIssue = nameProblem(stringArg(cmd.args[0]), this.maxNameLength);
+    const nameIssue = nameProblem(publish.name, this.maxNameLength);
     if (nameIssue) {
       badName(`invalid stream name: ${nameIssue}`);
       return;
@@ -520,7 +528,7 @@ export class ServerConnection extends RtmpConnection {
 
   // --- NetStream: play -------------------------------------------------------------------------
 
-  private async onPlay(cmd: CommandEvent, rawName: string, reset: unknown): Promise<void> {
+  private async onPlay(cmd: CommandEvent, rawName: string, reset: unknown, start = -2): Promise<void> {
     const streamId = cmd.streamId;
     const { name, info } = parseStreamRequest(rawName);
     const slot = this.slot(streamId);
@@ -554,7 +562,7 @@ export class ServerConnection extends RtmpConnection {
     void slot.vod?.stop();
     slot.vod = undefined;
     const vod = this.host.vod && !this.host.registry.isPublished(this.app, name)
-      ? await this.host.vod.play(this, this.app, name, streamId, { reset: reset !== false && reset !== 0, start: cmd.name === 'play' ? Number(cmd.args[1] ?? -2) : -2 })
+      ? await this.host.vod.play(this, this.app, name, streamId, { reset: reset !== false && reset !== 0, start })
       : undefined;
     if (vod === 'refused') return;
     if (this.closed) return void vod?.stop();
@@ -584,10 +592,10 @@ export class ServerConnection extends RtmpConnection {
 
   private onReceive(cmd: CommandEvent): void {
     const vod = this.slots.get(cmd.streamId)?.vod; // [record-vod]
-    if (vod) return void (cmd.name === 'receiveAudio' ? (vod.receiveAudio = cmd.args[0] !== false) : (vod.receiveVideo = cmd.args[0] !== false));
+    const { on } = decodeReceive(cmd);
+    if (vod) return void (cmd.name === 'receiveAudio' ? (vod.receiveAudio = on) : (vod.receiveVideo = on));
     const player = this.slots.get(cmd.streamId)?.playing;
     if (!player) return;
-    const on = cmd.args[0] !== false;
     if (cmd.name === 'receiveAudio') player.receiveAudio = on;
     else {
       if (on && !player.receiveVideo) player.needVideoKeyframe = true;
@@ -598,11 +606,11 @@ export class ServerConnection extends RtmpConnection {
   /** Pausing a live stream stops delivery; unpausing resumes at the live point from a keyframe. */
   private onPause(cmd: CommandEvent): void {
     const slot = this.slots.get(cmd.streamId);
-    if (slot?.vod) return slot.vod.pause(cmd.args[0] !== false); // [record-vod]
+    const pause = decodePause(cmd).paused;
+    if (slot?.vod) return slot.vod.pause(pause); // [record-vod]
     const player = slot?.playing;
     if (!player) return;
     const name = slot.name!;
-    const pause = cmd.args[0] !== false;
     player.paused = pause;
     if (pause) {
       sendStreamEvent(this, 'StreamEOF', cmd.streamId);
@@ -617,7 +625,7 @@ export class ServerConnection extends RtmpConnection {
   /** A live stream cannot seek: the answer is Seek.Notify and playback goes on from the next keyframe. */
   private onSeek(cmd: CommandEvent): void {
     const slot = this.slots.get(cmd.streamId);
-    if (slot?.vod) return slot.vod.seek(Number(cmd.args[0])); // [record-vod]
+    if (slot?.vod) return slot.vod.seek(decodeSeek(cmd).milliseconds); // [record-vod]
     const player = slot?.playing;
     if (!player) return;
     player.needVideoKeyframe = true;
@@ -682,22 +690,6 @@ export class ServerConnection extends RtmpConnection {
     for (const id of [...this.slots.keys()]) this.closeSlot(id);
     this.host.connectionClosed(this, err);
   }
-}
-
-function stringArg(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function objectArg(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-}
-
-function streamTypeOf(value: unknown): StreamType {
-  return value === 'record' || value === 'append' ? value : 'live';
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
 installSeedAliases(ServerConnection.prototype, connectionSeedAliases);

@@ -37,7 +37,7 @@ import type { StreamRequestInfo } from './stream-query.js';
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
-import type { EnhancedCapabilities } from '../command/index.js';
+import { isPromiseLike, type EnhancedCapabilities } from '../command/index.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
 import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
@@ -421,8 +421,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     } catch (hookErr) {
       this.logger.warn(`onDisconnect threw: ${logValue((hookErr as Error).message)}`);
     }
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(done, (hookErr: Error) => {
+    if (isPromiseLike(result)) {
+      result.then(done, (hookErr: Error) => {
         this.logger.warn(`onDisconnect rejected: ${logValue(hookErr.message)}`);
         done();
       });

@@ -18,7 +18,7 @@ import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
 import { Writable, type Duplex } from 'node:stream';
 import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker, type MemoryAccount } from '../chunk/index.js';
-import { CommandDecoder, CommandEncoder, OutboundChunkStream, type CommandEvent, type MediaEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
+import { CommandDecoder, CommandEncoder, OutboundChunkStream, decodeErrorInfo, encodeReply, isPromiseLike, type CommandEvent, type MediaEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { type Message, MessageType, type ProtocolControl } from '../message/index.js';
@@ -421,15 +421,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
 
   /** Answer a call: `_result` (or `_error` with `error: true`) for its transaction id. */
   reply(request: CommandEvent, commandObject: unknown, info: unknown, error = false): boolean {
-    return this.send({
-      kind: 'command',
-      streamId: request.streamId,
-      timestamp: 0,
-      name: error ? '_error' : '_result',
-      transactionId: request.transactionId,
-      commandObject,
-      args: info === undefined ? [] : [info],
-    });
+    return this.send(encodeReply(request, commandObject, info, error));
   }
 
   // --- receiving ---------------------------------------------------------------------------
@@ -442,8 +434,8 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
       callback(asError(err));
       return;
     }
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(() => this.afterDispatch(callback), (err: unknown) => callback(asError(err)));
+    if (isPromiseLike(result)) {
+      result.then(() => this.afterDispatch(callback), (err: unknown) => callback(asError(err)));
     } else {
       this.afterDispatch(callback);
     }
@@ -513,7 +505,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (entry.timer) clearTimeout(entry.timer);
     if (event.name === '_result') entry.resolve(event);
     else {
-      const info = event.args[0] ?? event.commandObject;
+      const info = decodeErrorInfo(event);
       const description = describeInfo(info);
       entry.reject(new CommandError(ErrorCode.COMMAND_FAILED, `peer answered _error${description ? `: ${description}` : ''}`, info));
     }

@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { type ClientConfig, parseRtmpUrl } from '../../client/index.js';
+import { isPromiseLike } from '../../command/index.js';
 import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { ServerConnection } from '../server-connection.js';
@@ -85,10 +86,6 @@ function normalizeRules(rules: ReadonlyArray<string | RelayRule> | undefined, wh
 function urlsOf(choice: Choice): string[] {
   if (choice === undefined || choice === null) return [];
   return typeof choice === 'string' ? [choice] : [...choice];
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
 export class Relay extends EventEmitter<RelayEvents> {
@@ -196,7 +193,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       this.logger.warn(`relay pushTo threw for ${app}/${name}: ${(err as Error).message}`);
       return start(undefined);
     }
-    if (!isPromise(chosen)) return start(chosen);
+    if (!isPromiseLike(chosen)) return start(chosen);
     chosen.then(start, (err: Error) => {
       this.logger.warn(`relay pushTo rejected for ${app}/${name}: ${err.message}`);
       start(undefined);
@@ -234,7 +231,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       this.logger.warn(`relay pullFrom threw for ${app}/${name}: ${(err as Error).message}`);
       return start(undefined);
     }
-    if (!isPromise(chosen)) return start(chosen);
+    if (!isPromiseLike(chosen)) return start(chosen);
     chosen.then(start, (err: Error) => {
       this.logger.warn(`relay pullFrom rejected for ${app}/${name}: ${err.message}`);
       start(undefined);
