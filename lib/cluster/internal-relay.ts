@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from '../client/index.js';
-import type { RtmpEvent } from '../command/index.js';
+import { decodeOnStatus, type RtmpEvent } from '../command/index.js';
 import { performServerHandshake } from '../handshake/index.js';
 import type { Logger } from '../logger.js';
 import { StatusCode, ServerConnection, type ServerHost, type Server, type LiveStream } from '../server/index.js';
@@ -211,7 +211,7 @@ export class WorkerPull {
       else if (event.kind === 'data') {
         if (!event.name.startsWith('|')) registry.data(live, event);
       } else if (event.kind === 'command' && event.name === 'onStatus') {
-        const code = (event.args[0] as { code?: unknown } | undefined)?.code;
+        const code = decodeOnStatus(event).code;
         // The publisher left (or its worker stops): so does this stream here.
         if (code === StatusCode.PlayUnpublishNotify || code === StatusCode.PlayStop) break;
       }

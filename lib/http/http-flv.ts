@@ -12,7 +12,7 @@
  * that waits for a publisher gets the FLV header at once and its first tags when one arrives.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RtmpEvent } from '../command/index.js';
+import { decodeOnStatus, type RtmpEvent } from '../command/index.js';
 import { encodeFlvHeader, FlvMuxer } from '../flv/index.js';
 import { StatusCode, Subscriber, type SubscriberTarget, type StreamRegistry } from '../server/index.js';
 
@@ -129,7 +129,7 @@ export class HttpFlvPlayer implements SubscriberTarget, HttpFlvRequestInfo {
         return true;
       case 'command': {
         // The stream ended (publisher gone) or the server stops: the FLV file ends here.
-        const code = (event.args[0] as { code?: unknown } | undefined)?.code;
+        const code = decodeOnStatus(event).code;
         if (code === StatusCode.PlayUnpublishNotify || code === StatusCode.PlayStop) this.finish();
         return true;
       }

@@ -15,7 +15,7 @@
  * The origin's stream name is the URL's when it has one, else the local name.
  */
 import { EventEmitter } from 'node:events';
-import type { RtmpEvent } from '../../command/index.js';
+import { decodeOnStatus, type RtmpEvent } from '../../command/index.js';
 import { Client, type ClientConfig, parseRtmpUrl } from '../../client/index.js';
 import { ErrorCode, SessionError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
@@ -242,7 +242,7 @@ export class RelayPull extends EventEmitter<RelayPullEvents> {
         return;
       case 'command': {
         if (event.name !== 'onStatus') return;
-        const code = (event.args[0] as { code?: unknown } | null)?.code;
+        const code = decodeOnStatus(event).code;
         if (code === 'NetStream.Play.UnpublishNotify' || code === 'NetStream.Play.Stop' || code === 'NetStream.Play.Complete') this.unpublishLocal();
         return;
       }
