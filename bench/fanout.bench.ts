@@ -180,12 +180,7 @@ async function run(mode: 'rtmp' | 'raw', players: number, items: MediaItem[], pa
     if (HEAP && mode === 'rtmp') console.log(formatHeapSample((await server.request('heap-sample-stop')).profile as HeapSampleNode | undefined));
     if (threadsBefore) console.log(`    ${mode} N=${players} threads: ${threadCpuDelta(threadsBefore, threadCpu(server.pid))}; minor faults ${after.minorFaults - before.minorFaults}`);
     const stats = await server.request('stats');
-    let deliveredBytes = 0;
-    let missing = 0;
-    for (const p of tracker.players) {
-      deliveredBytes += p.bytes;
-      missing += p.missing;
-    }
+    const { deliveredBytes, missing } = tracker.totals();
     return {
       wallSeconds,
       cpuSeconds: after.cpuSeconds - before.cpuSeconds,

@@ -69,12 +69,7 @@ async function run(relayed: boolean, players: number, items: MediaItem[]): Promi
     const wallSeconds = (performance.now() - t0) / 1000;
     const servingAfter = serving.sample();
     const originAfter = origin.sample();
-    let deliveredBytes = 0;
-    let missing = 0;
-    for (const p of tracker.players) {
-      deliveredBytes += p.bytes;
-      missing += p.missing;
-    }
+    const { deliveredBytes, missing } = tracker.totals();
     return {
       servingCpu: servingAfter.cpuSeconds - servingBefore.cpuSeconds,
       originCpu: edge ? originAfter.cpuSeconds - originBefore.cpuSeconds : 0,

@@ -86,6 +86,17 @@ export class Tracker {
   private allDone: (() => void) | undefined;
   readonly done: Promise<void>;
 
+  /** Bytes delivered to all players, and messages some player never got. */
+  totals(): { deliveredBytes: number; missing: number } {
+    let deliveredBytes = 0;
+    let missing = 0;
+    for (const p of this.players) {
+      deliveredBytes += p.bytes;
+      missing += p.missing;
+    }
+    return { deliveredBytes, missing };
+  }
+
   constructor(
     readonly items: readonly MediaItem[],
     readonly playerCount: number,
