@@ -22,6 +22,9 @@ process.on('exit', () => {
 
 let build: string | undefined;
 
+/** The server children (bench/support), compiled together. */
+const CHILD_SCRIPTS = ['rtmp-server-child.ts', 'raw-relay-child.ts', 'plain-fanout-child.ts'] as const;
+
 /**
  * The child compiled to plain JavaScript (tsc, once per bench process, into a temp folder removed
  * at exit), as the server runs in production: under tsx the child would also carry tsx's loader
@@ -37,7 +40,7 @@ function compiled(script: string): string | undefined {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = [tsc, '--outDir', dir, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
       '--skipLibCheck', '--types', 'node', '--noEmitOnError', 'false',
-      fileURLToPath(new URL('rtmp-server-child.ts', import.meta.url)), fileURLToPath(new URL('raw-relay-child.ts', import.meta.url))];
+      ...CHILD_SCRIPTS.map((f) => fileURLToPath(new URL(f, import.meta.url)))];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     if (!existsSync(join(dir, 'bench', 'support', 'rtmp-server-child.js'))) {
@@ -58,7 +61,7 @@ export class ChildServer {
   ) {}
 
   /** Forks `script` (a file in bench/support) and waits until it listens. */
-  static async start(script: 'rtmp-server-child.ts' | 'raw-relay-child.ts', options: { cpuProfDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ChildServer> {
+  static async start(script: (typeof CHILD_SCRIPTS)[number], options: { cpuProfDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ChildServer> {
     const js = compiled(script);
     const execArgv = js ? ['--expose-gc'] : ['--import', 'tsx', '--expose-gc'];
     if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
