@@ -91,7 +91,7 @@ export class ChildServer {
     return sampleProcess(this.pid);
   }
 
-  async request(kind: 'stats' | 'gc' | 'heap-sample-start' | 'heap-sample-stop'): Promise<Reply> {
+  async request(kind: 'stats' | 'gc' | 'heap-snapshot' | 'heap-sample-start' | 'heap-sample-stop', timeoutMs = 10_000): Promise<Reply> {
     const reply = new Promise<Reply>((resolve) => {
       const onMessage = (msg: Reply): void => {
         if (msg.kind !== kind) return;
@@ -101,7 +101,7 @@ export class ChildServer {
       this.child.on('message', onMessage);
     });
     this.child.send(kind);
-    return deadline(reply, 10_000, `child ${kind}`);
+    return deadline(reply, timeoutMs, `child ${kind}`);
   }
 
   /** Asks the child to stop (it writes its CPU profile if asked to); SIGKILL after 5 s. */

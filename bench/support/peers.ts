@@ -20,10 +20,21 @@ const NMS_PACKAGE = join(NMS_DIR, 'node_modules', 'node-media-server', 'package.
 const NGINX = '/usr/sbin/nginx';
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
+/** process.memoryUsage() of a Node server after a full GC (bytes). */
+export interface GcMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 export interface RunningPeer {
   name: string;
   port: number;
   sample(): ProcSample;
+  /** Node servers only: their memory after a full GC (they run with --expose-gc). */
+  gcMemory?(): Promise<GcMemory>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +85,7 @@ export const ours: PeerKind = {
   ensure: () => undefined,
   async start(options = {}) {
     const server = await ChildServer.start('rtmp-server-child.ts', { cpuProfDir: options.cpuProfDir });
-    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), stop: () => server.stop() };
+    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), gcMemory: async () => (await server.request('gc')) as unknown as GcMemory, stop: () => server.stop() };
   },
 };
 
@@ -125,16 +136,30 @@ export const nodeMediaServer: PeerKind = {
         'nms.run();',
         "process.on('SIGTERM', () => process.exit(0));",
         "process.on('disconnect', () => process.exit(0));",
+        // The bench's memory reading (bench/idle.bench.ts): after a full GC, like ours.
+        "process.on('message', (m) => { if (m === 'gc') { global.gc(); process.send({ kind: 'gc', ...process.memoryUsage() }); } });",
       ].join('\n'),
     );
-    const child = spawnTracked(process.execPath, [runner], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawnTracked(process.execPath, ['--expose-gc', runner], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const gcMemory = (): Promise<GcMemory> => {
+      const reply = new Promise<GcMemory>((resolve) => {
+        const onMessage = (msg: { kind?: string } & GcMemory): void => {
+          if (msg.kind !== 'gc') return;
+          child.off('message', onMessage);
+          resolve(msg);
+        };
+        child.on('message', onMessage);
+      });
+      child.send('gc');
+      return reply;
+    };
     try {
       await waitListening(port, child, 'node-media-server');
     } catch (err) {
       await stopChild(child, 'SIGKILL');
       throw err;
     }
-    return { name: 'node-media-server', port, sample: () => sampleProcess(child.pid!), stop: () => stopChild(child) };
+    return { name: 'node-media-server', port, sample: () => sampleProcess(child.pid!), gcMemory, stop: () => stopChild(child) };
   },
 };
 

@@ -2,7 +2,8 @@
  * Our Server in a child process of its own, so a bench can read its CPU seconds and peak RSS from
  * /proc. Started with fork() (IPC channel): sends { port } once listening, then answers
  *   'stats' → { connections, dropped }   (dropped: media messages players lost to overflow)
- *   'gc'    → { rss, heapUsed }          (after a full GC; needs --expose-gc)
+ *   'gc'    → process.memoryUsage()      (after a full GC; needs --expose-gc)
+ *   'heap-snapshot' → { file }           (v8.writeHeapSnapshot into BENCH_SNAPSHOT_DIR, after a full GC)
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
  *   'heap-sample-start' / 'heap-sample-stop' → sampling heap profile (FANOUT_HEAP), the profile in the stop reply
  * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
@@ -10,6 +11,9 @@
  * (e.g. "--trace-gc", see child-server.ts).
  */
 import type { Session } from 'node:inspector';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Server } from '../../lib/server/server.js';
 
 const server = new Server({
@@ -44,7 +48,11 @@ process.on('message', (msg: string) => {
   else if (msg === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
-    process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed });
+    process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+  } else if (msg === 'heap-snapshot') {
+    // bench/idle.bench.ts IDLE_SNAPSHOT: where the memory of idle connections goes.
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send!({ kind: 'heap-snapshot', file: writeHeapSnapshot(join(process.env.BENCH_SNAPSHOT_DIR ?? tmpdir(), `server-${Date.now()}.heapsnapshot`)) });
   } else if (msg === 'heap-sample-start') {
     // Allocations that outlive a scavenge (promoted, then freed by a mark-compact or still alive).
     void startHeapSampling();
