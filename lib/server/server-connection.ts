@@ -1,7 +1,8 @@
 /**
- * `ServerConnection`: the server's side of one client connection. It answers the NetConnection
- * and NetStream commands as mature servers do and feeds publishers' media into the stream
- * registry.
+ * `ServerConnection`: the server's side of one client connection, the NetConnection part: connect
+ * (with authentication and the onConnect hook), createStream/deleteStream, custom calls and the
+ * replies. Each message stream it creates has at most one role (lib/server/roles: live publish,
+ * live play, VOD play); NetStream commands and media go to that role.
  *
  * States (`state`):
  *   handshaking ─(C2 read, pipelines started)▶ connecting ─(connect accepted)▶ connected
@@ -25,7 +26,6 @@ import {
   decodePause,
   decodePlay,
   decodePlay2,
-  decodePublish,
   decodeReceive,
   decodeSeek,
   decodeStreamNameCommand,
@@ -37,7 +37,7 @@ import { type Message, MessageType, PeerBandwidthLimit } from '../message/index.
 import { RtmpConnection, type ConnectionOptions, type ConnectionState } from '../session/index.js';
 import type { ConnectAuthenticator } from '../auth/index.js';
 import { parseQuery, queryOf, splitQuery } from './query.js';
-import { parseStreamRequest, type StreamRequestInfo } from './stream-query.js';
+import type { StreamRequestInfo } from './stream-query.js';
 import {
   FMS_CAPABILITIES,
   FMS_VERSION,
@@ -47,13 +47,16 @@ import {
   statusInfo,
   type StatusInfo,
 } from './status.js';
-import { StreamRegistry, sendStatus, sendStreamEvent, type LiveStream, type StreamType } from './stream-registry.js';
-import { DEFAULT_MAX_NAME_LENGTH, echoedName, nameProblem } from './stream-name.js';
+import { StreamRegistry, sendStatus, type StreamType } from './stream-registry.js';
+import { DEFAULT_MAX_NAME_LENGTH, nameProblem } from './stream-name.js';
 import { PhaseDeadlines } from './phase-deadlines.js';
-import { DEFAULT_MAX_PLAYER_BACKLOG, Subscriber, type SubscriberTarget } from './subscriber.js';
-// [record-vod] recording and VOD (issue 4): lib/server/recorder.ts, lib/server/vod.ts
-import type { Recordings, StreamRecorder } from './recorder.js';
-import type { VodLibrary, VodPlayer } from './vod.js';
+import { DEFAULT_MAX_PLAYER_BACKLOG, type Subscriber, type SubscriberTarget } from './subscriber.js';
+import type { Recordings } from './recorder.js';
+import type { VodLibrary } from './vod.js';
+import type { StreamRoleContext, StreamSlot } from './roles/stream-role.js';
+import { startPublish } from './roles/live-publish-role.js';
+import { LivePlayRole } from './roles/live-play-role.js';
+import { startPlay } from './roles/start-play.js';
 
 /** What onConnect learns from the connect command. */
 export interface ConnectInfo {
@@ -103,22 +106,11 @@ export interface ServerHost {
   /** Emits a server event for this connection (connect, publish, play, unpublish). */
   notify(event: 'connect' | 'publish' | 'play' | 'unpublish', conn: ServerConnection, ...args: unknown[]): void;
   connectionClosed(conn: ServerConnection, err: Error | undefined): void;
-  /** [record-vod] The server's recordings (recordDir) and VOD files (vodDir), when configured. */
+  /** The server's recordings (recordDir) and VOD files (vodDir), when configured. */
   readonly recordings?: Recordings;
   readonly vod?: VodLibrary;
   /** What the connect `_result` states to an Enhanced RTMP client; false or absent: nothing. */
   readonly enhanced?: EnhancedCapabilities | false;
-}
-
-/** A message stream the client created (RTMP 1.0 §7.2.1.3) and what it does. */
-interface StreamSlot {
-  id: number;
-  name?: string;
-  publishing?: LiveStream;
-  playing?: Subscriber;
-  /** [record-vod] The publish's recording; the file played instead of a live stream. */
-  recorder?: StreamRecorder;
-  vod?: VodPlayer;
 }
 
 export interface ServerConnectionOptions extends ConnectionOptions {
@@ -145,6 +137,8 @@ export class ServerConnection extends RtmpConnection {
   connectInfo: ConnectInfo | undefined;
 
   private readonly slots = new Map<number, StreamSlot>();
+  /** What the publish and play factories (lib/server/roles) see of this connection. */
+  private readonly streams: StreamRoleContext = this.roleContext();
   // Outbound backlog accounting: estimated bytes handed to the pipeline vs bytes out of the chunk encoder.
   private bytesIntoPipeline = 0;
   private bytesOutOfPipeline = 0;
@@ -192,12 +186,12 @@ export class ServerConnection extends RtmpConnection {
 
   /** Stream names this connection publishes. */
   get publishedStreams(): string[] {
-    return [...this.slots.values()].filter((s) => s.publishing).map((s) => s.name!);
+    return [...this.slots.values()].flatMap((s) => (s.role?.kind === 'live-publish' ? [s.role.name] : []));
   }
 
-  /** This connection's players (one per message stream it plays on), with their drop counters. */
+  /** This connection's live players (one per message stream it plays on), with their drop counters. */
   get subscribers(): Subscriber[] {
-    return [...this.slots.values()].flatMap((s) => (s.playing ? [s.playing] : []));
+    return [...this.slots.values()].flatMap((s) => (s.role instanceof LivePlayRole ? [s.role.player] : []));
   }
 
   override send(event: RtmpEvent): boolean {
@@ -278,18 +272,12 @@ export class ServerConnection extends RtmpConnection {
   }
 
   private onMedia(event: MediaEvent): void {
-    const slot = this.slots.get(event.streamId);
-    const live = slot?.publishing;
-    if (live) this.host.registry.media(live, event);
-    slot?.recorder?.media(event); // [record-vod]
+    this.slots.get(event.streamId)?.role?.media(event);
     this.enqueue(event);
   }
 
   private onData(event: DataEvent): void {
-    const slot = this.slots.get(event.streamId);
-    const live = slot?.publishing;
-    if (live) this.host.registry.data(live, event);
-    slot?.recorder?.data(event); // [record-vod]
+    this.slots.get(event.streamId)?.role?.data(event);
     this.enqueue(event);
   }
 
@@ -308,13 +296,13 @@ export class ServerConnection extends RtmpConnection {
         this.onCreateStream(cmd);
         return;
       case 'publish':
-        return this.onPublish(cmd);
+        return startPublish(this.streams, cmd);
       case 'play': {
         const play = decodePlay(cmd);
-        return this.onPlay(cmd, play.name, play.reset, play.start);
+        return startPlay(this.streams, cmd, play.name, play.reset, play.start);
       }
       case 'play2':
-        return this.onPlay(cmd, decodePlay2(cmd).name, true);
+        return startPlay(this.streams, cmd, decodePlay2(cmd).name, true);
       case 'deleteStream': {
         const id = decodeDeleteStream(cmd).streamId;
         this.closeSlot(id);
@@ -326,7 +314,7 @@ export class ServerConnection extends RtmpConnection {
         return;
       case 'FCUnpublish': {
         const { name } = splitQuery(decodeFCUnpublish(cmd).name);
-        for (const slot of this.slots.values()) if (slot.publishing && slot.name === name) this.stopPublishing(slot);
+        for (const slot of this.slots.values()) if (slot.role?.kind === 'live-publish' && slot.role.name === name) this.endRole(slot);
         this.replyResult(cmd, null, undefined);
         return;
       }
@@ -338,7 +326,7 @@ export class ServerConnection extends RtmpConnection {
         this.replyResult(cmd, null, undefined);
         return;
       case 'getStreamLength': {
-        // Live streams have no length; [record-vod] a VOD file answers its duration in seconds.
+        // Live streams have no length; a VOD file answers its duration in seconds.
         const { name } = splitQuery(decodeStreamNameCommand(cmd).name);
         const vod = this.host.vod;
         if (!vod || !name || this.host.registry.isPublished(this.app, name)) this.replyResult(cmd, null, 0);
@@ -346,14 +334,16 @@ export class ServerConnection extends RtmpConnection {
         return;
       }
       case 'receiveAudio':
+        this.slots.get(cmd.streamId)?.role?.receiveAudio(decodeReceive(cmd).on);
+        return;
       case 'receiveVideo':
-        this.onReceive(cmd);
+        this.slots.get(cmd.streamId)?.role?.receiveVideo(decodeReceive(cmd).on);
         return;
       case 'pause':
-        this.onPause(cmd);
+        this.slots.get(cmd.streamId)?.role?.pause(decodePause(cmd).paused);
         return;
       case 'seek':
-        this.onSeek(cmd);
+        this.slots.get(cmd.streamId)?.role?.seek(decodeSeek(cmd).milliseconds);
         return;
       default:
         return this.onCustomCommand(cmd);
@@ -456,185 +446,6 @@ export class ServerConnection extends RtmpConnection {
     });
   }
 
-  // --- NetStream: publish ----------------------------------------------------------------------
-
-  private async onPublish(cmd: CommandEvent): Promise<void> {
-    const streamId = cmd.streamId;
-    const publish = decodePublish(cmd);
-    const { name, info } = parseStreamRequest(publish.name);
-    const type = publish.type;
-    const slot = this.slot(streamId);
-    const badName = (description: string): void =>
-      this.sendStatus(streamId, statusInfo('error', StatusCode.PublishBadName, description, { details: echoedName(name) }));
-    const nameIssue = nameProblem(publish.name, this.maxNameLength);
-    if (nameIssue) {
-      badName(`invalid stream name: ${nameIssue}`);
-      return;
-    }
-    if (!slot) {
-      badName(`no stream ${streamId} (createStream first)`);
-      return;
-    }
-    if (slot.publishing || slot.playing || slot.vod /* [record-vod] */) {
-      badName(`stream ${streamId} is already ${slot.publishing ? 'publishing' : 'playing'}`);
-      return;
-    }
-    if (!name) {
-      badName('a stream name is required');
-      return;
-    }
-    // A duplicate is refused before the hook runs; the first publisher is not touched.
-    if (this.host.registry.isPublished(this.app, name)) {
-      badName(`${name} is already being published`);
-      return;
-    }
-    try {
-      await this.host.hooks.onPublish?.(this, name, type, info);
-    } catch (err) {
-      this.sendStatus(streamId, statusInfo('error', refusalCode(err, StatusCode.PublishDenied), refusalDescription(err, 'Publishing refused.'), { details: name }));
-      return;
-    }
-    if (this.closed) return;
-    // [record-vod] record/append (or recordAll) opens <recordDir>/<app>/<name>.flv first; a refusal sent its status.
-    const recorder = this.host.recordings ? await this.host.recordings.open(this, streamId, this.app, name, type) : undefined;
-    if (recorder === 'refused') return;
-    if (this.closed) return void recorder?.close();
-    // Checked again: another publisher may have claimed the name while the hook ran.
-    const live = this.host.registry.publish(this.app, name, { target: this, streamId, type });
-    if (!live) {
-      void recorder?.close(); // [record-vod]
-      badName(`${name} is already being published`);
-      return;
-    }
-    slot.publishing = live;
-    slot.name = name;
-    slot.recorder = recorder; // [record-vod]
-    this.setState('publishing');
-    this.sendStatus(streamId, statusInfo('status', StatusCode.PublishStart, `${name} is now published.`, { details: name }));
-    recorder?.announce(); // [record-vod] NetStream.Record.Start
-    this.host.notify('publish', this, name, type, info);
-  }
-
-  private stopPublishing(slot: StreamSlot): void {
-    const live = slot.publishing;
-    if (!live) return;
-    slot.publishing = undefined;
-    void slot.recorder?.close(); // [record-vod] the file is flushed and closed (Record.Stop)
-    slot.recorder = undefined;
-    this.host.registry.unpublish(live);
-    this.host.notify('unpublish', this, live.name);
-    this.settleState();
-  }
-
-  // --- NetStream: play -------------------------------------------------------------------------
-
-  private async onPlay(cmd: CommandEvent, rawName: string, reset: unknown, start = -2): Promise<void> {
-    const streamId = cmd.streamId;
-    const { name, info } = parseStreamRequest(rawName);
-    const slot = this.slot(streamId);
-    const failed = (code: string, description: string): void =>
-      this.sendStatus(streamId, statusInfo('error', code, description, { details: echoedName(name) }));
-    const nameIssue = nameProblem(rawName, this.maxNameLength);
-    if (nameIssue) {
-      failed(StatusCode.PlayStreamNotFound, `invalid stream name: ${nameIssue}`);
-      return;
-    }
-    if (!slot) {
-      failed(StatusCode.PlayFailed, `no stream ${streamId} (createStream first)`);
-      return;
-    }
-    if (slot.publishing) {
-      failed(StatusCode.PlayFailed, `stream ${streamId} is publishing`);
-      return;
-    }
-    if (!name) {
-      failed(StatusCode.PlayStreamNotFound, 'a stream name is required');
-      return;
-    }
-    try {
-      await this.host.hooks.onPlay?.(this, name, info);
-    } catch (err) {
-      failed(refusalCode(err, StatusCode.PlayFailed), refusalDescription(err, 'Playing refused.'));
-      return;
-    }
-    if (this.closed) return;
-    // [record-vod] A file in vodDir plays unless the name is live (lib/server/vod.ts); a refusal sent its status.
-    void slot.vod?.stop();
-    slot.vod = undefined;
-    const vod = this.host.vod && !this.host.registry.isPublished(this.app, name)
-      ? await this.host.vod.play(this, this.app, name, streamId, { reset: reset !== false && reset !== 0, start })
-      : undefined;
-    if (vod === 'refused') return;
-    if (this.closed) return void vod?.stop();
-    if (vod) {
-      if (slot.playing) this.host.registry.unsubscribe(slot.playing);
-      Object.assign(slot, { playing: undefined, vod, name });
-      this.setState('playing');
-      this.host.notify('play', this, name, info);
-      return;
-    }
-    // play on a stream that already plays switches it to the new name.
-    if (slot.playing) this.host.registry.unsubscribe(slot.playing);
-    const player = new Subscriber(this, streamId, StreamRegistry.key(this.app, name), this.host.settings.maxPlayerBacklog);
-    slot.playing = player;
-    slot.name = name;
-    this.setState('playing');
-    // Stream Begin, Play.Reset, Play.Start, |RtmpSampleAccess, then the media, all on the player's stream.
-    sendStreamEvent(this, 'StreamBegin', streamId);
-    if (reset !== false && reset !== 0) {
-      this.sendStatus(streamId, statusInfo('status', StatusCode.PlayReset, `Playing and resetting ${name}.`, { details: name }));
-    }
-    this.sendStatus(streamId, statusInfo('status', StatusCode.PlayStart, `Started playing ${name}.`, { details: name }));
-    this.send({ kind: 'data', streamId, timestamp: 0, name: '|RtmpSampleAccess', values: [true, true] });
-    this.host.registry.subscribe(this.app, name, player);
-    this.host.notify('play', this, name, info);
-  }
-
-  private onReceive(cmd: CommandEvent): void {
-    const vod = this.slots.get(cmd.streamId)?.vod; // [record-vod]
-    const { on } = decodeReceive(cmd);
-    if (vod) return void (cmd.name === 'receiveAudio' ? (vod.receiveAudio = on) : (vod.receiveVideo = on));
-    const player = this.slots.get(cmd.streamId)?.playing;
-    if (!player) return;
-    if (cmd.name === 'receiveAudio') player.receiveAudio = on;
-    else {
-      if (on && !player.receiveVideo) player.needVideoKeyframe = true;
-      player.receiveVideo = on;
-    }
-  }
-
-  /** Pausing a live stream stops delivery; unpausing resumes at the live point from a keyframe. */
-  private onPause(cmd: CommandEvent): void {
-    const slot = this.slots.get(cmd.streamId);
-    const pause = decodePause(cmd).paused;
-    if (slot?.vod) return slot.vod.pause(pause); // [record-vod]
-    const player = slot?.playing;
-    if (!player) return;
-    const name = slot.name!;
-    player.paused = pause;
-    if (pause) {
-      sendStreamEvent(this, 'StreamEOF', cmd.streamId);
-      this.sendStatus(cmd.streamId, statusInfo('status', StatusCode.PauseNotify, `Pausing ${name}.`, { details: name }));
-    } else {
-      player.needVideoKeyframe = true;
-      sendStreamEvent(this, 'StreamBegin', cmd.streamId);
-      this.sendStatus(cmd.streamId, statusInfo('status', StatusCode.UnpauseNotify, `Unpausing ${name}.`, { details: name }));
-    }
-  }
-
-  /** A live stream cannot seek: the answer is Seek.Notify and playback goes on from the next keyframe. */
-  private onSeek(cmd: CommandEvent): void {
-    const slot = this.slots.get(cmd.streamId);
-    if (slot?.vod) return slot.vod.seek(decodeSeek(cmd).milliseconds); // [record-vod]
-    const player = slot?.playing;
-    if (!player) return;
-    player.needVideoKeyframe = true;
-    this.sendStatus(
-      cmd.streamId,
-      statusInfo('status', StatusCode.SeekNotify, `Seeking ${slot.name}: a live stream plays on from the live point.`, { details: slot.name }),
-    );
-  }
-
   // --- streams ---------------------------------------------------------------------------------
 
   /** The slot for a message stream; lenient clients publish/play on an id they never created. */
@@ -649,25 +460,39 @@ export class ServerConnection extends RtmpConnection {
 
   private closeSlot(streamId: number): void {
     const slot = this.slots.get(streamId);
-    if (!slot) return;
-    this.stopPublishing(slot);
-    if (slot.playing) {
-      this.host.registry.unsubscribe(slot.playing);
-      slot.playing = undefined;
-      this.settleState();
-    }
-    if (slot.vod) {
-      void slot.vod.stop(); // [record-vod] closes the file
-      slot.vod = undefined;
-      this.settleState();
-    }
+    if (slot) this.endRole(slot);
   }
 
+  /** The slot's role ends (it unpublishes, leaves its live stream or closes its file); the state follows. */
+  private endRole(slot: StreamSlot): void {
+    const role = slot.role;
+    if (!role) return;
+    slot.role = undefined;
+    role.close();
+    this.settleState();
+  }
+
+  private roleContext(): StreamRoleContext {
+    const conn = this; // the getter below runs with the context object as `this`
+    return {
+      conn,
+      get maxNameLength() {
+        return conn.maxNameLength;
+      },
+      slot: (streamId) => conn.slot(streamId),
+      enter: (slot, role) => {
+        slot.role = role;
+        conn.setState(role.kind === 'live-publish' ? 'publishing' : 'playing');
+      },
+    };
+  }
+
+  /** Publishing wins over playing: one publishing stream makes the connection a publisher. */
   private settleState(): void {
     if (this.closed || this.state === 'closing') return;
-    const slots = [...this.slots.values()];
-    if (slots.some((s) => s.publishing)) this.setState('publishing');
-    else if (slots.some((s) => s.playing || s.vod /* [record-vod] */)) this.setState('playing');
+    const kinds = [...this.slots.values()].map((s) => s.role?.kind);
+    if (kinds.includes('live-publish')) this.setState('publishing');
+    else if (kinds.includes('live-play') || kinds.includes('vod-play')) this.setState('playing');
     else if (this.connected) this.setState('connected');
   }
 
