@@ -19,7 +19,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { ChunkEncoder, ChunkWriter, MessageChunker, type SharedFrame } from '../chunk/index.js';
 import { CommandEncoder, OutboundChunkStream, encodeEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
 import { StageChain, reserveListeners, type Boundary, type StageSplices } from './stage-chain.js';
-import { TickBatch } from './write-batch.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Outbound boundaries in data-flow order. */
 const BOUNDARIES: readonly Boundary[] = ['events', 'messages', 'chunks', 'bytes'];
@@ -38,7 +38,7 @@ export interface OutboundPathOptions {
 export class OutboundPath {
   /** The chunk layer's core: header state and chunk size, for every byte this connection sends. */
   readonly writer = new ChunkWriter();
-  private readonly batch: TickBatch;
+  private readonly batch: WriteBatch;
   /** Index in BOUNDARIES of the first adapted boundary; BOUNDARIES.length while everything runs inline. */
   private adaptedFrom = BOUNDARIES.length;
   /** Adapter chains, the earliest boundary first; each feeds the next one's head, the last one the socket. */
@@ -59,7 +59,7 @@ export class OutboundPath {
     readonly socket: Duplex,
     private readonly options: OutboundPathOptions,
   ) {
-    this.batch = new TickBatch(socket);
+    this.batch = new WriteBatch(socket);
     const stages = options.stages;
     const first = BOUNDARIES.findIndex((b) => hasStages(stages?.[b]));
     if (first >= 0) this.adaptFrom(first, stages);
@@ -125,14 +125,14 @@ export class OutboundPath {
   }
 
   /**
-   * Bytes from the cores: to the socket, corked until the end of the tick so that what one tick
-   * sends (a publisher's read fanned out, a command and its replies) leaves in one writev.
+   * Bytes from the cores: to the socket, in the current write batch, so that what one event-loop
+   * iteration sends (a publisher's reads fanned out, a command and its replies) leaves in one
+   * writev (see write-batch.ts).
    */
   private writeBytes(bytes: Buffer): boolean {
     if (this.adaptedFrom < BOUNDARIES.length) return this.head.write(bytes);
-    this.batch.hold();
     this.bytesDelivered += bytes.length;
-    return this.socket.write(bytes);
+    return this.batch.write(bytes);
   }
 
   /**

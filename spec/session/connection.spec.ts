@@ -233,7 +233,7 @@ test('with no user stage the outbound layers run inline: no adapter exists, byte
     const payload = Buffer.alloc(10_000, 5);
     const frame = new SharedFrame(MessageType.Video, 40, payload);
     pair.client.sendFrame('video', frame, 1);
-    // Handed to the socket synchronously (corked until the tick ends): no stage holds anything.
+    // Handed to the socket synchronously (corked until the batch flushes): no stage holds anything.
     assert.ok(socket.bytesWritten > before + payload.length, 'the frame is in the socket already');
     assert.equal(frame.serializations, 1, 'serialized once into the frame');
     pair.client.notify('between', null, [1], 1);
@@ -250,7 +250,7 @@ test('with no user stage the outbound layers run inline: no adapter exists, byte
   }
 });
 
-test('shared media sent in one tick leaves in one writev (a fan-out burst: one syscall per player)', async () => {
+test('shared media sent in one event-loop iteration leaves in one writev (a fan-out burst: one syscall per player)', async () => {
   const pair = await plainPair();
   try {
     pair.server.enableQueue();
@@ -264,7 +264,7 @@ test('shared media sent in one tick leaves in one writev (a fan-out burst: one s
     pair.client.sendFrame('video', new SharedFrame(MessageType.Video, 40, frames[0]!), 1);
     pair.client.sendFrame('audio', new SharedFrame(MessageType.Audio, 41, frames[1]!), 1);
     pair.client.sendFrame('video', new SharedFrame(MessageType.Video, 80, frames[2]!), 1);
-    assert.deepEqual(dispatches, [], 'held until the tick ends');
+    assert.deepEqual(dispatches, [], 'held until the batch flushes');
     const received: string[] = [];
     for (let i = 0; i < 3; i++) {
       const e = (await pair.server.readEvent()) as MediaEvent;
