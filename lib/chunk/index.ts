@@ -11,7 +11,9 @@ export {
   type MemoryAccount,
   type MessageCollectorOptions,
 } from './message-collector.js';
-export { MessageChunker, SharedWireCache, chunkMessage, type MessageChunkerOptions } from './message-chunker.js';
+export { MessageChunker, chunkMessage, type MessageChunkerOptions } from './message-chunker.js';
+export { ChunkWriter, type ChunkWriterOptions, type FramedMessage } from './chunk-writer.js';
+export { SharedFrame } from './shared-frame.js';
 export { ChunkEncoder, type ChunkEncoderOptions } from './chunk-encoder.js';
 export { serializeMessage } from './serialize-message.js';
 export {

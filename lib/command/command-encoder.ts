@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ErrorCode, MessageError, RtmpError } from '../errors.js';
-import { createCommandMessage, createDataMessage, createMessage, type Message, MessageType, createProtocolControlMessage, createSharedObjectMessage, createUserControlMessage } from '../message/index.js';
+import { createCommandMessage, createDataMessage, createMessage, MessageType, createProtocolControlMessage, createSharedObjectMessage, createUserControlMessage } from '../message/index.js';
+import type { FramedMessage } from '../chunk/index.js';
 import type { ObjectEncodingState, RtmpEvent } from './events.js';
 
 /** Conventional chunk stream ids for what the encoder sends (as Flash Media Server and ffmpeg do). */
@@ -12,17 +13,18 @@ export const OutboundChunkStream = {
   Video: 6,
 } as const;
 
-/** An outgoing message that may carry the fan-out serialization cache along. */
-export interface OutboundMessage extends Message {
-  shared?: Map<string, Buffer>;
-}
+/** An outgoing message; fan-out media carries its shared frame along (see `SharedFrame`). */
+export type OutboundMessage = FramedMessage;
 
 export interface CommandEncoderOptions {
   encoding?: ObjectEncodingState;
   highWaterMark?: number;
 }
 
-/** Events → messages (object mode both sides); commands follow the connection's objectEncoding. */
+/**
+ * Events → messages (object mode both sides): the `Transform` adapter over `encodeEvent`; commands
+ * follow the connection's objectEncoding.
+ */
 export class CommandEncoder extends Transform {
   readonly encoding: ObjectEncodingState;
 
@@ -41,50 +43,58 @@ export class CommandEncoder extends Transform {
   }
 
   encode(event: RtmpEvent): OutboundMessage {
-    if (!event || typeof event !== 'object' || typeof (event as { kind?: unknown }).kind !== 'string') {
-      throw new MessageError(ErrorCode.MESSAGE_INVALID, 'CommandEncoder takes RtmpEvent objects');
-    }
-    const streamId = event.streamId ?? 0;
-    const timestamp = event.timestamp ?? 0;
-    switch (event.kind) {
-      case 'audio':
-      case 'video': {
-        const type = event.kind === 'audio' ? MessageType.Audio : MessageType.Video;
-        const csid = event.chunkStreamId ?? (event.kind === 'audio' ? OutboundChunkStream.Audio : OutboundChunkStream.Video);
-        const message: OutboundMessage = createMessage(csid, streamId, type, event.payload, timestamp);
-        if (event.shared) message.shared = event.shared;
-        return message;
-      }
-      case 'command': {
-        const amf3 = event.amf3 ?? this.encoding.objectEncoding === 3;
-        const { name, transactionId, commandObject, args } = event;
-        return createCommandMessage(
-          { name, transactionId, commandObject: commandObject ?? null, args: args ?? [] },
-          { objectEncoding: amf3 ? 3 : 0, messageStreamId: streamId, timestamp, chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command },
-        );
-      }
-      case 'data':
-        return createDataMessage([event.name, ...(event.values ?? [])], {
-          objectEncoding: event.amf3 ? 3 : 0,
-          messageStreamId: streamId,
-          timestamp,
-          chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Data,
-        });
-      case 'protocolControl':
-        return createProtocolControlMessage(event.control, timestamp);
-      case 'userControl':
-        return createUserControlMessage(event.event, timestamp);
-      case 'sharedObject':
-        return createSharedObjectMessage(event.sharedObject, {
-          objectEncoding: event.amf3 ?? this.encoding.objectEncoding === 3 ? 3 : 0,
-          messageStreamId: streamId,
-          timestamp,
-          chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command,
-        });
-      case 'raw':
-        return event.message;
-      default:
-        throw new MessageError(ErrorCode.MESSAGE_INVALID, `unknown event kind ${(event as { kind: string }).kind}`);
-    }
+    return encodeEvent(event, this.encoding);
   }
+}
+
+/**
+ * One event as the message that carries it: the command layer's outbound core. Throws a
+ * `MessageError` (ERR_MESSAGE_INVALID) for what is not an `RtmpEvent`.
+ */
+export function encodeEvent(event: RtmpEvent, encoding: ObjectEncodingState): OutboundMessage {
+  if (!event || typeof event !== 'object' || typeof (event as { kind?: unknown }).kind !== 'string') {
+    throw new MessageError(ErrorCode.MESSAGE_INVALID, 'CommandEncoder takes RtmpEvent objects');
+  }
+  const streamId = event.streamId ?? 0;
+  const timestamp = event.timestamp ?? 0;
+  switch (event.kind) {
+    case 'audio':
+    case 'video': {
+      const type = event.kind === 'audio' ? MessageType.Audio : MessageType.Video;
+      const csid = event.chunkStreamId ?? (event.kind === 'audio' ? OutboundChunkStream.Audio : OutboundChunkStream.Video);
+      const message: OutboundMessage = createMessage(csid, streamId, type, event.payload, timestamp);
+      if (event.frame) message.frame = event.frame;
+      return message;
+    }
+    case 'command': {
+      const amf3 = event.amf3 ?? encoding.objectEncoding === 3;
+      const { name, transactionId, commandObject, args } = event;
+      return createCommandMessage(
+        { name, transactionId, commandObject: commandObject ?? null, args: args ?? [] },
+        { objectEncoding: amf3 ? 3 : 0, messageStreamId: streamId, timestamp, chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command },
+      );
+    }
+    case 'data':
+      return createDataMessage([event.name, ...(event.values ?? [])], {
+        objectEncoding: event.amf3 ? 3 : 0,
+        messageStreamId: streamId,
+        timestamp,
+        chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Data,
+      });
+    case 'protocolControl':
+      return createProtocolControlMessage(event.control, timestamp);
+    case 'userControl':
+      return createUserControlMessage(event.event, timestamp);
+    case 'sharedObject':
+      return createSharedObjectMessage(event.sharedObject, {
+        objectEncoding: event.amf3 ?? encoding.objectEncoding === 3 ? 3 : 0,
+        messageStreamId: streamId,
+        timestamp,
+        chunkStreamId: event.chunkStreamId ?? OutboundChunkStream.Command,
+      });
+    case 'raw':
+      return event.message;
+    default:
+      throw new MessageError(ErrorCode.MESSAGE_INVALID, `unknown event kind ${(event as { kind: string }).kind}`);
+}
 }

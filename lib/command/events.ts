@@ -2,6 +2,7 @@
  * What crosses the `events` boundary: a message turned into something an application can act on.
  * `CommandDecoder` produces these from messages; `CommandEncoder` turns them back into messages.
  */
+import type { SharedFrame } from '../chunk/index.js';
 import type { Message, ProtocolControl, SharedObjectMessage, UserControlEvent } from '../message/index.js';
 
 interface EventBase {
@@ -38,10 +39,11 @@ export interface MediaEvent extends EventBase {
   kind: 'audio' | 'video';
   payload: Buffer;
   /**
-   * Shared serialization cache: when the same media goes to many connections, the chunk bytes are
-   * built once per (chunk size, header state) and reused. Set by whoever fans the event out.
+   * The shared frame this event was made from, when the same media goes to many connections: the
+   * chunk layer builds its bytes once per header shape and reuses them. Opaque here; set by
+   * whoever fans the event out, and ignored once a stage replaces `payload` or `timestamp`.
    */
-  shared?: Map<string, Buffer>;
+  frame?: SharedFrame;
 }
 
 export interface ProtocolControlEvent extends EventBase {

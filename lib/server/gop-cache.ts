@@ -15,11 +15,12 @@
  * The latest video Metadata packet (colorInfo) per track is kept the same way: it must precede the
  * frames it affects (enhanced-rtmp v2, "Metadata Frame").
  */
+import type { SharedFrame } from '../chunk/index.js';
 import { parseEnhancedAudio, parseEnhancedVideo } from '../codec/index.js';
 
 /**
- * One cached media message. `shared` is the serialization cache late joiners share (see
- * MediaEvent.shared), made when the first one needs it: the live fan-out's own serialization is
+ * One cached media message. `frame` is the shared frame late joiners are sent from (see
+ * `SharedFrame`), made when the first one needs it: the live fan-out's own frame is
  * not kept, so it dies young (a cached wire form would keep a second payload-sized buffer alive
  * for the whole GOP, and the old-generation collections that frees them cost more than the
  * rare re-serialization for a late joiner).
@@ -28,7 +29,7 @@ export interface CachedMedia {
   kind: 'audio' | 'video';
   timestamp: number;
   payload: Buffer;
-  shared?: Map<string, Buffer>;
+  frame?: SharedFrame;
   /** Headers: the track ids this message configures ([0] unless Enhanced Multitrack). */
   tracks?: readonly number[];
 }

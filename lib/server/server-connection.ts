@@ -20,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import { type CommandEvent, type DataEvent, type MediaEvent, type RtmpEvent, enhancedFields, parseEnhancedCapabilities, type EnhancedCapabilities } from '../command/index.js';
 import {
   answerCall,
+  encodeEvent,
   decodeConnect,
   decodeDeleteStream,
   decodeFCUnpublish,
@@ -139,9 +140,6 @@ export class ServerConnection extends RtmpConnection {
   private readonly slots = new Map<number, StreamSlot>();
   /** What the publish and play factories (lib/server/roles) see of this connection. */
   private readonly streams: StreamRoleContext = this.roleContext();
-  // Outbound backlog accounting: estimated bytes handed to the pipeline vs bytes out of the chunk encoder.
-  private bytesIntoPipeline = 0;
-  private bytesOutOfPipeline = 0;
   private readonly deadlines: PhaseDeadlines;
 
   constructor(socket: Duplex, host: ServerHost, options: ServerConnectionOptions) {
@@ -179,9 +177,6 @@ export class ServerConnection extends RtmpConnection {
   override start(rest?: Buffer): void {
     super.start(rest);
     this.setState('connecting');
-    this.chunkEncoder!.on('data', (bytes: Buffer) => {
-      this.bytesOutOfPipeline += bytes.length;
-    });
   }
 
   /** Stream names this connection publishes. */
@@ -192,28 +187,6 @@ export class ServerConnection extends RtmpConnection {
   /** This connection's live players (one per message stream it plays on), with their drop counters. */
   get subscribers(): Subscriber[] {
     return [...this.slots.values()].flatMap((s) => (s.role instanceof LivePlayRole ? [s.role.player] : []));
-  }
-
-  override send(event: RtmpEvent): boolean {
-    if (event.kind === 'audio' || event.kind === 'video') {
-      const length = event.payload.length;
-      // Payload plus chunk headers: a type-0 header once, a basic header per further chunk.
-      this.bytesIntoPipeline += length + 12 + Math.floor(length / this.outboundChunkSize);
-    } else this.bytesIntoPipeline += 64;
-    return super.send(event);
-  }
-
-  /**
-   * Bytes written to this connection that have not reached the kernel yet: the socket's queue plus
-   * an estimate of what the outbound pipeline holds (exact whenever the pipeline is empty).
-   */
-  get outboundBacklog(): number {
-    const socketBytes = this.socket.writableLength;
-    if (this.outboundEmpty) {
-      this.bytesIntoPipeline = this.bytesOutOfPipeline;
-      return socketBytes;
-    }
-    return socketBytes + Math.max(0, this.bytesIntoPipeline - this.bytesOutOfPipeline);
   }
 
   /** Sends an onStatus on a message stream. */
@@ -244,7 +217,7 @@ export class ServerConnection extends RtmpConnection {
   }
 
   private toMessage(event: RtmpEvent): Message {
-    return this.commandEncoder!.encode(event);
+    return encodeEvent(event, this.encoding);
   }
 
   /** onMessage refused: a call gets `_error`, anything else is dropped. */

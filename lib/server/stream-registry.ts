@@ -3,12 +3,13 @@
  * from. A player may arrive before the publisher: it waits on the stream's entry and starts with
  * the publisher's first messages. Fan-out never waits on a player (see Subscriber).
  *
- * Each published media message gets one `shared` Map and one payload Buffer, passed to every
- * player's event, so the outbound chunker can serialize it once per chunk size and header state.
+ * Each published media message becomes one `SharedFrame` (one payload Buffer) offered to every
+ * player, so the chunk layer serializes it once per header shape, however many players send it.
  */
 import type { StreamType, DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
 import { isAudioSequenceHeader, SET_DATA_FRAME, getMetadata, stripSetDataFrame, VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/index.js';
-import { SharedWireCache, ownsItsMemory } from '../chunk/index.js';
+import { SharedFrame, ownsItsMemory } from '../chunk/index.js';
+import { MessageType } from '../message/index.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
 import type { Subscriber, SubscriberTarget } from './subscriber.js';
@@ -157,7 +158,6 @@ export class StreamRegistry {
     if (kind === 'video') stream.hasVideo = true;
     else stream.hasAudio = true;
     stream.lastTimestamp = event.timestamp;
-    const shared = new SharedWireCache();
     const cache = stream.cache;
     if (this.cacheEnabled && sequenceEnd) cache.endVideoSequence();
     else if (this.cacheEnabled && (sequenceHeader || videoMetadata || keyframe || cache.gop.length > 0)) {
@@ -171,7 +171,9 @@ export class StreamRegistry {
     }
     // Metadata (colorInfo) and SequenceEnd go out like headers: never dropped while a player catches up.
     const flags = { keyframe, sequenceHeader: sequenceHeader || videoMetadata || sequenceEnd, streamHasVideo: stream.hasVideo };
-    for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, shared, flags);
+    if (stream.players.size === 0) return;
+    const frame = new SharedFrame(kind === 'audio' ? MessageType.Audio : MessageType.Video, event.timestamp, payload);
+    for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, frame, flags);
   }
 
   /** A data message from the publisher: metadata is cached (without `@setDataFrame`) and forwarded. */
@@ -221,8 +223,8 @@ export class StreamRegistry {
     for (let i = 0; i < gop.length; i++) {
       const frame = gop[i]!;
       const keyframe = i === 0;
-      frame.shared ??= new SharedWireCache();
-      player.offerMedia(frame.kind, frame.timestamp, frame.payload, frame.shared, { keyframe, sequenceHeader: false, streamHasVideo: true });
+      frame.frame ??= new SharedFrame(frame.kind === 'audio' ? MessageType.Audio : MessageType.Video, frame.timestamp, frame.payload);
+      player.offerMedia(frame.kind, frame.timestamp, frame.payload, frame.frame, { keyframe, sequenceHeader: false, streamHasVideo: true });
     }
   }
 

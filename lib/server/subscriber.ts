@@ -10,13 +10,14 @@
  * video resumes once the backlog is down to half). Sequence headers, metadata and status messages
  * are never dropped. Drops are counted per player.
  */
+import type { SharedFrame } from '../chunk/index.js';
 import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
 
 /** What a subscriber writes to: a server connection (or a test double). */
 export interface SubscriberTarget {
   send(event: RtmpEvent): boolean;
-  /** `send` of a media event by its fields, when the target has a cheaper path for them. */
-  sendMedia?(kind: 'audio' | 'video', streamId: number, timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean;
+  /** `send` of a shared frame on message stream `streamId`, when the target has a cheaper path for it. */
+  sendFrame?(kind: 'audio' | 'video', frame: SharedFrame, streamId: number): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly outboundBacklog: number;
   readonly closed: boolean;
@@ -75,9 +76,9 @@ export class Subscriber {
   ) {}
 
   /** Offer one media message; returns whether it was written. */
-  offerMedia(kind: 'audio' | 'video', timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined, flags: MediaFlags): boolean {
+  offerMedia(kind: 'audio' | 'video', timestamp: number, payload: Buffer, frame: SharedFrame | undefined, flags: MediaFlags): boolean {
     if (this.target.closed) return false;
-    if (flags.sequenceHeader) return this.write(kind, timestamp, payload, shared);
+    if (flags.sequenceHeader) return this.write(kind, timestamp, payload, frame);
     if (this.paused || (kind === 'audio' ? !this.receiveAudio : !this.receiveVideo)) return false;
     const backlog = this.target.outboundBacklog;
     if (backlog > this.stats.maxBacklog) this.stats.maxBacklog = backlog;
@@ -96,7 +97,7 @@ export class Subscriber {
       if (!flags.keyframe) return false;
       this.needVideoKeyframe = false;
     }
-    return this.write(kind, timestamp, payload, shared);
+    return this.write(kind, timestamp, payload, frame);
   }
 
   /** Metadata and other data messages: never dropped. */
@@ -105,12 +106,12 @@ export class Subscriber {
     this.target.send(event);
   }
 
-  private write(kind: 'audio' | 'video', timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean {
+  private write(kind: 'audio' | 'video', timestamp: number, payload: Buffer, frame: SharedFrame | undefined): boolean {
     const target = this.target;
-    if (target.sendMedia) target.sendMedia(kind, this.streamId, timestamp, payload, shared);
+    if (frame !== undefined && target.sendFrame) target.sendFrame(kind, frame, this.streamId);
     else {
       const event: MediaEvent = { kind, streamId: this.streamId, timestamp, payload };
-      if (shared) event.shared = shared;
+      if (frame) event.frame = frame;
       target.send(event);
     }
     this.stats.sentMessages++;

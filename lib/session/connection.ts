@@ -6,8 +6,9 @@
  *
  *   inbound   socket ─▶ ChunkDecoder ─▶ MessageAssembler ─▶ CommandDecoder ─▶ (sink: dispatch)
  *                bytes          chunks             messages            events
- *   outbound  send() ─▶ CommandEncoder ─▶ MessageChunker ─▶ ChunkEncoder ─▶ socket
- *                events           messages           chunks           bytes
+ *   outbound  send() ─▶ encodeEvent ─▶ ChunkWriter ─▶ socket      (lib/session/outbound-path.ts:
+ *                events        messages        bytes           the cores inline, adapters from
+ *                                                              the first spliced boundary on)
  *
  * User stages can sit at every boundary (`stages` option, or `splice()` on a live connection).
  *
@@ -17,13 +18,13 @@
 import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
 import { Writable, type Duplex } from 'node:stream';
-import { ChunkDecoder, ChunkEncoder, MessageAssembler, MessageChunker, type MemoryAccount } from '../chunk/index.js';
-import { CommandDecoder, CommandEncoder, OutboundChunkStream, decodeErrorInfo, encodeReply, isPromiseLike, type CommandEvent, type MediaEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
+import { ChunkDecoder, MessageAssembler, type ChunkEncoder, type MemoryAccount, type MessageChunker, type SharedFrame } from '../chunk/index.js';
+import { CommandDecoder, decodeErrorInfo, encodeEvent, encodeReply, isPromiseLike, type CommandEncoder, type CommandEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { type Message, MessageType, type ProtocolControl } from '../message/index.js';
-import { StageChain, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
-import { TickBatch } from './write-batch.js';
+import { StageChain, reserveListeners, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
+import { OutboundPath } from './outbound-path.js';
 import { boundedClose, type CloseOptions } from './close-options.js';
 
 /** Events of a connection (`ServerConnection`, and the client's internal one). */
@@ -105,8 +106,6 @@ export const DEFAULT_SESSION_CHUNK_SIZE = 4096;
 /** Window acknowledgement size roles announce unless configured otherwise. */
 export const DEFAULT_WINDOW_ACK_SIZE = 2_500_000;
 const DEFAULT_TIMEOUT = 30_000;
-/** Streams of an outbound chain without user stages: encoder, chunker, chunk encoder, socket. */
-const OUTBOUND_LAYERS = 4;
 
 export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   readonly socket: Duplex;
@@ -119,17 +118,13 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   chunkDecoder?: ChunkDecoder;
   messageAssembler?: MessageAssembler;
   commandDecoder?: CommandDecoder;
-  commandEncoder?: CommandEncoder;
-  messageChunker?: MessageChunker;
-  chunkEncoder?: ChunkEncoder;
   private inbound?: StageChain;
-  private outbound?: StageChain;
+  /** The one outbound writer: cores inline, adapters from the first spliced boundary (outbound-path.ts). */
+  private outbound?: OutboundPath;
 
   private nextTransactionId = 1;
   private readonly pending = new Map<number, PendingCall>();
   private ended = false;
-  /** Fan-out writes of one tick leave in one writev (see write-batch.ts). */
-  private readonly tickBatch: TickBatch;
   private closeError: Error | undefined;
   /** The end of the inbound chain; `draining` while it finishes after the socket closed (`socketClosed`). */
   private inboundSink?: Writable;
@@ -145,7 +140,6 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   constructor(socket: Duplex, options: ConnectionOptions = {}) {
     super();
     this.socket = socket;
-    this.tickBatch = new TickBatch(socket);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     socket.once('close', () => this.socketClosed());
@@ -167,7 +161,31 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
 
   /** Chunk size we send with. */
   get outboundChunkSize(): number {
-    return this.messageChunker?.chunkSize ?? 128;
+    return this.outbound?.chunkSize ?? 128;
+  }
+
+  /** The outbound adapters, while a user stage at or before their boundary makes them exist. */
+  get commandEncoder(): CommandEncoder | undefined {
+    return this.outbound?.commandEncoder;
+  }
+  get messageChunker(): MessageChunker | undefined {
+    return this.outbound?.messageChunker;
+  }
+  get chunkEncoder(): ChunkEncoder | undefined {
+    return this.outbound?.chunkEncoder;
+  }
+
+  /**
+   * Bytes sent to the peer and not yet taken by the kernel: what the outbound writer produced and
+   * the socket's queue (see `OutboundPath.backlog`).
+   */
+  get outboundBacklog(): number {
+    return this.outbound?.backlog ?? 0;
+  }
+
+  /** True when nothing waits in outbound adapters or stages (all sent has reached the socket). */
+  get outboundEmpty(): boolean {
+    return this.outbound?.idle ?? true;
   }
 
   /** Build and run both pipelines. `rest` holds bytes that arrived with the end of the handshake. */
@@ -199,9 +217,6 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
       memoryAccount: o.memoryAccount,
     });
     this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf, maxMessages: limits.aggregate?.maxMessages, maxDepth: limits.aggregate?.maxDepth }, highWaterMark: hwm });
-    this.commandEncoder = new CommandEncoder({ encoding: this.encoding, highWaterMark: hwm });
-    this.messageChunker = new MessageChunker({ highWaterMark: hwm });
-    this.chunkEncoder = new ChunkEncoder({ highWaterMark: hwm });
     const sink = new Writable({
       objectMode: true,
       highWaterMark: hwm,
@@ -226,21 +241,16 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
       fail,
       (boundary) => this.beforeInboundSplice(boundary),
     );
-    this.outbound = new StageChain(
-      'outbound',
-      [
-        { stream: this.commandEncoder, after: 'events' },
-        { stream: this.messageChunker, after: 'messages' },
-        { stream: this.chunkEncoder, after: 'chunks' },
-        { stream: this.socket, after: 'bytes' },
-      ],
-      o.stages?.outbound,
+    reserved.commit();
+    this.outbound = new OutboundPath(this.socket, {
+      encoding: this.encoding,
+      highWaterMark: hwm,
+      stages: o.stages?.outbound,
       // While the inbound stages drain after the socket closed, the outbound side's end is expected.
-      (err) => {
+      onError: (err) => {
         if (!this.draining) fail(err);
       },
-    );
-    reserved.commit();
+    });
     this.startWatchdog();
   }
 
@@ -265,87 +275,39 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
 
   /** Splice a user stage into the running connection at a boundary (see README, "Splicing"). */
   splice(direction: Direction, boundary: Boundary, stage: Duplex): void {
-    const chain = direction === 'inbound' ? this.inbound : this.outbound;
-    if (!chain) throw new SessionError(ErrorCode.SESSION_STATE, 'splice() needs a started connection');
-    chain.insert(boundary, stage);
+    if (!this.inbound || !this.outbound) throw new SessionError(ErrorCode.SESSION_STATE, 'splice() needs a started connection');
+    if (direction === 'inbound') this.inbound.insert(boundary, stage);
+    else this.outbound.splice(boundary, stage);
   }
 
-  /** Queue an event for sending. Returns false when the outbound pipeline asks to wait ('drain'). */
+  /**
+   * Queue an event for sending. Returns false when the outbound path asks to wait (`drained()`).
+   * An event the layers cannot send (a typed error from a core or a stage) closes the connection.
+   */
   send(event: RtmpEvent): boolean {
-    const head = this.outbound?.head as Writable | undefined;
-    if (!head || this.ended || head.writableEnded || head.destroyed) return false;
-    if ((event.kind === 'audio' || event.kind === 'video') && event.shared && this.outboundIdle()) {
-      return this.sendDirect(event.kind, event.streamId, event.timestamp, event.payload, event.shared, event.chunkStreamId);
-    }
-    return head.write(event);
-  }
-
-  /**
-   * `send` of a media event given by its fields (what a live fan-out calls per player): a shared
-   * message on an idle pipeline goes to the socket without an event object being built.
-   */
-  sendMedia(kind: 'audio' | 'video', streamId: number, timestamp: number, payload: Buffer, shared: Map<string, Buffer> | undefined): boolean {
-    if (shared !== undefined) {
-      const head = this.outbound?.head as Writable | undefined;
-      if (head && !this.ended && !head.writableEnded && !head.destroyed && this.outboundIdle()) {
-        return this.sendDirect(kind, streamId, timestamp, payload, shared, undefined);
-      }
-    }
-    const event: MediaEvent = { kind, streamId, timestamp, payload };
-    if (shared) event.shared = shared;
-    return this.send(event);
-  }
-
-  /**
-   * True when the outbound pipeline holds nothing and has no user stages: then a shared media
-   * message can skip the per-connection stage hops (the fan-out fast path) and go to the socket as
-   * the bytes `MessageChunker` would have produced, in order, with its header state advanced.
-   */
-  private outboundIdle(): boolean {
-    return this.outbound!.stages.length === OUTBOUND_LAYERS && this.outboundEmpty && !this.socket.writableEnded;
-  }
-
-  /** True when the outbound protocol stages hold nothing (all they got has reached the socket). */
-  get outboundEmpty(): boolean {
-    const encoder = this.commandEncoder;
-    const chunker = this.messageChunker;
-    const chunkEncoder = this.chunkEncoder;
-    if (!encoder || !chunker || !chunkEncoder) return true;
-    return (
-      encoder.writableLength === 0 &&
-      encoder.readableLength === 0 &&
-      chunker.writableLength === 0 &&
-      chunker.readableLength === 0 &&
-      chunkEncoder.writableLength === 0 &&
-      chunkEncoder.readableLength === 0
-    );
-  }
-
-  private sendDirect(
-    kind: 'audio' | 'video',
-    streamId: number,
-    timestamp: number,
-    payload: Buffer,
-    shared: Map<string, Buffer>,
-    chunkStreamId: number | undefined,
-  ): boolean {
-    const audio = kind === 'audio';
-    let wire: Buffer;
+    const path = this.outbound;
+    if (!path || this.ended || !path.writable) return false;
     try {
-      wire = this.messageChunker!.serializeSharedMedia(
-        shared,
-        chunkStreamId ?? (audio ? OutboundChunkStream.Audio : OutboundChunkStream.Video),
-        streamId,
-        timestamp,
-        audio ? MessageType.Audio : MessageType.Video,
-        payload,
-      );
+      return path.send(event);
     } catch (err) {
       this.destroy(asError(err));
       return false;
     }
-    this.tickBatch.hold();
-    return this.socket.write(wire);
+  }
+
+  /**
+   * Send a shared media frame on message stream `streamId`: what a live fan-out calls per player.
+   * Players in the same header state write the same bytes, serialized once (see `SharedFrame`).
+   */
+  sendFrame(kind: 'audio' | 'video', frame: SharedFrame, streamId: number): boolean {
+    const path = this.outbound;
+    if (!path || this.ended || !path.writable) return false;
+    try {
+      return path.sendFrame(kind, frame, streamId);
+    } catch (err) {
+      this.destroy(asError(err));
+      return false;
+    }
   }
 
   /** Send a raw message (the seed's WriteMessage). Returns a promise that settles once it is queued. */
@@ -355,19 +317,11 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (!this.send(event)) await this.drained();
   }
 
-  /** Resolves when the outbound head can take more (or the connection ended). */
+  /** Resolves when the outbound path can take more (or the connection ended). */
   drained(): Promise<void> {
-    const head = this.outbound?.head as Writable | undefined;
-    if (!head || !head.writableNeedDrain || this.ended) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        head.off('drain', done);
-        this.off('close', done);
-        resolve();
-      };
-      head.once('drain', done);
-      this.once('close', done);
-    });
+    const path = this.outbound;
+    if (!path || this.ended) return Promise.resolve();
+    return path.drained();
   }
 
   /**
@@ -547,7 +501,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   async readMessage(): Promise<Message | null> {
     const event = await this.readEvent();
     if (!event) return null;
-    return (this.commandEncoder ?? new CommandEncoder({ encoding: this.encoding })).encode(event);
+    return encodeEvent(event, this.encoding);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {
@@ -625,8 +579,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (this.ended) return Promise.resolve();
     if (this.state !== 'closing') {
       this.setState('closing');
-      const head = this.outbound?.head as Writable | undefined;
-      if (head && !head.writableEnded && !head.destroyed) head.end();
+      if (this.outbound) this.outbound.end();
       else this.socket.end();
     }
     return new Promise<void>((resolve) => this.once('close', () => resolve()));
@@ -700,27 +653,6 @@ export function messageToEvent(message: Message): RtmpEvent {
   if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
   if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
   return { kind: 'raw', ...base, message };
-}
-
-/** Events `stream.pipeline()` listens to on each of its streams. */
-const PIPELINE_EVENTS = ['close', 'end', 'error', 'finish', 'unpipe', 'data'] as const;
-
-/**
- * The socket is the inbound pipeline's source and the outbound one's destination: each pipeline
- * attaches its own close/end/error/finish listeners, which with TLS's and ours pass the default
- * limit of 10 (MaxListenersExceededWarning on every connection). Those are no leak: the limit is
- * raised by exactly what the two pipelines attach, so a listener added later still warns.
- */
-function reserveListeners(socket: Duplex): { commit(): void } {
-  const limit = socket.getMaxListeners();
-  const before = PIPELINE_EVENTS.map((e) => socket.listenerCount(e));
-  socket.setMaxListeners(0);
-  return {
-    commit(): void {
-      const added = Math.max(0, ...PIPELINE_EVENTS.map((e, i) => socket.listenerCount(e) - before[i]!));
-      socket.setMaxListeners(limit === 0 ? 0 : limit + added);
-    },
-  };
 }
 
 function hasStages(stages: Duplex | Duplex[] | undefined): boolean {

@@ -70,6 +70,11 @@ export class StageChain {
     return this.streams[this.streams.length - 1]!;
   }
 
+  /** Whether this chain has an anchor after `boundary` (stages can be inserted there). */
+  has(boundary: Boundary): boolean {
+    return this.anchorAfter.has(boundary);
+  }
+
   /** Streams in data-flow order, user stages included. */
   get stages(): ReadonlyArray<Readable | Writable | Duplex> {
     return this.streams;
@@ -126,4 +131,25 @@ export function checkStageMode(direction: Direction, boundary: Boundary, stage: 
         `(got writableObjectMode=${stage.writableObjectMode}, readableObjectMode=${stage.readableObjectMode})`,
     );
   }
+}
+
+/** Events `stream.pipeline()` listens to on each of its streams. */
+const PIPELINE_EVENTS = ['close', 'end', 'error', 'finish', 'unpipe', 'data'] as const;
+
+/**
+ * The socket is the inbound pipeline's source and the outbound one's destination: each pipeline
+ * attaches its own close/end/error/finish listeners, which with TLS's and ours pass the default
+ * limit of 10 (MaxListenersExceededWarning on every connection). Those are no leak: the limit is
+ * raised by exactly what the pipelines attach, so a listener added later still warns.
+ */
+export function reserveListeners(socket: Duplex): { commit(): void } {
+  const limit = socket.getMaxListeners();
+  const before = PIPELINE_EVENTS.map((e) => socket.listenerCount(e));
+  socket.setMaxListeners(0);
+  return {
+    commit(): void {
+      const added = Math.max(0, ...PIPELINE_EVENTS.map((e, i) => socket.listenerCount(e) - before[i]!));
+      socket.setMaxListeners(limit === 0 ? 0 : limit + added);
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { isRtmpError, ErrorCode } from '../../lib/errors.js';
 import { createMessage, type Message } from '../../lib/message/message.js';
 import { MessageType } from '../../lib/message/message-type.js';
 import { createAggregateMessage } from '../../lib/message/aggregate.js';
+import { SharedFrame } from '../../lib/chunk/shared-frame.js';
 
 async function decodeAll(messages: Message[], encoding?: ObjectEncodingState): Promise<RtmpEvent[]> {
   const out: RtmpEvent[] = [];
@@ -109,12 +110,13 @@ test('the encoder answers in the negotiated encoding: type 17 after objectEncodi
   assert.equal(enc.encode({ ...cmd, amf3: false }).type, MessageType.CommandAMF0, 'an explicit amf3:false wins');
 });
 
-test('encoder picks conventional chunk streams and carries the shared cache', () => {
+test('encoder picks conventional chunk streams and carries the shared frame', () => {
   const enc = new CommandEncoder();
-  const shared = new Map<string, Buffer>();
-  const audio = enc.encode({ kind: 'audio', streamId: 1, timestamp: 5, payload: Buffer.from([0xaf, 1]), shared });
+  const payload = Buffer.from([0xaf, 1]);
+  const frame = new SharedFrame(8, 5, payload);
+  const audio = enc.encode({ kind: 'audio', streamId: 1, timestamp: 5, payload, frame });
   assert.deepEqual([audio.chunkStreamId, audio.type, audio.messageStreamId, audio.timestamp], [4, 8, 1, 5]);
-  assert.equal(audio.shared, shared);
+  assert.equal(audio.frame, frame);
   const video = enc.encode({ kind: 'video', streamId: 1, timestamp: 5, payload: Buffer.from([0x17, 1]) });
   assert.deepEqual([video.chunkStreamId, video.type], [6, 9]);
   const raw = createMessage(7, 0, 77, Buffer.from([1]));

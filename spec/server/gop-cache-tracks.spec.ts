@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { GopCache, mediaTracks, type CachedMedia } from '../../lib/server/gop-cache.js';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-const entry = (kind: 'audio' | 'video', payload: Buffer): CachedMedia => ({ kind, timestamp: 0, payload, shared: new Map() });
+const entry = (kind: 'audio' | 'video', payload: Buffer): CachedMedia => ({ kind, timestamp: 0, payload });
 
 test('mediaTracks: legacy and single-track payloads are track 0; Multitrack lists its tracks; malformed is track 0', () => {
   assert.deepEqual(mediaTracks('video', h('17 00 000000 01')), [0]);

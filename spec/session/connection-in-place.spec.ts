@@ -45,6 +45,8 @@ function videoMessages(seed: number, count: number): Message[] {
 }
 
 async function sendAndReceive(client: RtmpConnection, server: RtmpConnection, messages: Message[]): Promise<void> {
+  // Events nobody waits for are dropped unless the queue is on: the writes may reach the server first.
+  server.enableQueue();
   for (const m of messages) await client.writeMessage(m);
   for (const m of messages) {
     const got = await server.readMessage();
@@ -117,6 +119,7 @@ for (const boundary of ['bytes', 'chunks'] as const) {
       // Assembled in place until the splice (messages read here stay intact: checked after).
       const before = videoMessages(4, 20);
       const early: Message[] = [];
+      pair.server.enableQueue();
       for (const m of before) await pair.client.writeMessage(m);
       for (let i = 0; i < before.length; i++) early.push((await pair.server.readMessage())!);
       const tap = boundary === 'bytes' ? readTap() : chunkTap();

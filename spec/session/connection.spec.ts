@@ -8,6 +8,7 @@ import type { CommandEvent, MediaEvent, RtmpEvent } from '../../lib/command/even
 import { CommandError, ErrorCode, isRtmpError } from '../../lib/errors.js';
 import { createMessage } from '../../lib/message/message.js';
 import { MessageType } from '../../lib/message/message-type.js';
+import { SharedFrame } from '../../lib/chunk/shared-frame.js';
 import { RtmpConnection, messageToEvent } from '../../lib/session/connection.js';
 import { connectionPair, plainPair } from '../helpers/connection-pair.js';
 
@@ -220,20 +221,23 @@ test('notify() sends transaction 0 commands', async () => {
   }
 });
 
-test('shared media skips the idle outbound stages: same bytes on the wire, order kept with other sends', async () => {
+test('with no user stage the outbound layers run inline: no adapter exists, bytes go straight to the socket in order', async () => {
   const pair = await plainPair();
   try {
     pair.server.enableQueue();
-    let encodedBytes = 0;
-    pair.client.chunkEncoder!.on('data', (b: Buffer) => (encodedBytes += b.length));
-    const shared = new Map<string, Buffer>();
+    assert.equal(pair.client.commandEncoder, undefined);
+    assert.equal(pair.client.messageChunker, undefined);
+    assert.equal(pair.client.chunkEncoder, undefined);
+    const socket = pair.client.socket as net.Socket;
+    const before = socket.bytesWritten;
     const payload = Buffer.alloc(10_000, 5);
-    // The first send finds the pipeline idle: it goes to the socket directly, serialized into `shared`.
-    pair.client.send({ kind: 'video', streamId: 1, timestamp: 40, payload, shared });
-    assert.equal(shared.size, 1, 'serialized once into the shared map');
-    assert.equal(encodedBytes, 0, 'the media bytes did not pass the ChunkEncoder');
+    const frame = new SharedFrame(MessageType.Video, 40, payload);
+    pair.client.sendFrame('video', frame, 1);
+    // Handed to the socket synchronously (corked until the batch flushes): no stage holds anything.
+    assert.ok(socket.bytesWritten > before + payload.length, 'the frame is in the socket already');
+    assert.equal(frame.serializations, 1, 'serialized once into the frame');
     pair.client.notify('between', null, [1], 1);
-    pair.client.send({ kind: 'audio', streamId: 1, timestamp: 41, payload: Buffer.from([0xaf, 1, 2]), shared: new Map() });
+    pair.client.send({ kind: 'audio', streamId: 1, timestamp: 41, payload: Buffer.from([0xaf, 1, 2]) });
     const kinds: string[] = [];
     for (let i = 0; i < 3; i++) {
       const e = await pair.server.readEvent();
@@ -246,7 +250,7 @@ test('shared media skips the idle outbound stages: same bytes on the wire, order
   }
 });
 
-test('shared media sent in one tick leaves in one writev (a fan-out burst: one syscall per player)', async () => {
+test('shared media sent in one event-loop iteration leaves in one writev (a fan-out burst: one syscall per player)', async () => {
   const pair = await plainPair();
   try {
     pair.server.enableQueue();
@@ -257,10 +261,10 @@ test('shared media sent in one tick leaves in one writev (a fan-out burst: one s
     socket._writev = (chunks, cb) => (dispatches.push(chunks.length), writev(chunks, cb));
     socket._write = (chunk, enc, cb) => (dispatches.push(1), write(chunk, enc, cb));
     const frames = [Buffer.alloc(5000, 1), Buffer.from([0xaf, 1, 7]), Buffer.alloc(300, 2)];
-    pair.client.sendMedia('video', 1, 40, frames[0]!, new Map());
-    pair.client.sendMedia('audio', 1, 41, frames[1]!, new Map());
-    pair.client.sendMedia('video', 1, 80, frames[2]!, new Map());
-    assert.deepEqual(dispatches, [], 'held until the tick ends');
+    pair.client.sendFrame('video', new SharedFrame(MessageType.Video, 40, frames[0]!), 1);
+    pair.client.sendFrame('audio', new SharedFrame(MessageType.Audio, 41, frames[1]!), 1);
+    pair.client.sendFrame('video', new SharedFrame(MessageType.Video, 80, frames[2]!), 1);
+    assert.deepEqual(dispatches, [], 'held until the batch flushes');
     const received: string[] = [];
     for (let i = 0; i < 3; i++) {
       const e = (await pair.server.readEvent()) as MediaEvent;
@@ -280,7 +284,7 @@ test('with a user stage on the outbound side, shared media goes through the stag
     let chunks = 0;
     pair.client.splice('outbound', 'chunks', new Transform({ objectMode: true, transform: (c: Chunk, _e, cb) => (chunks++, cb(null, c)) }));
     const payload = Buffer.alloc(300, 9);
-    pair.client.send({ kind: 'video', streamId: 1, timestamp: 7, payload, shared: new Map() });
+    pair.client.sendFrame('video', new SharedFrame(MessageType.Video, 7, payload), 1);
     const e = await pair.server.readEvent();
     assert.ok(e?.kind === 'video' && e.payload.equals(payload), 'video arrives intact');
     assert.equal(chunks, 3, 'the tap saw the 3 chunks (128-byte chunk size)');

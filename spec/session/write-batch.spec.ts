@@ -1,11 +1,13 @@
 /**
- * Fan-out writes of one tick reach each socket as one batch (one `_writev`), in order, and nothing
- * waits past the tick.
+ * Writes of one event-loop iteration reach each socket as one batch (one `_writev`), in order;
+ * nothing waits past the iteration, and a socket holding MAX_HELD_BYTES flushes at once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { TickBatch } from '../../lib/session/write-batch.js';
+import { MAX_HELD_BYTES, WriteBatch } from '../../lib/session/write-batch.js';
+
+const nextIteration = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A Writable with `_writev` that records how its buffers arrived: one entry per `_write`/`_writev` call. */
 function recordingSink(): { sink: Writable; calls: string[][] } {
@@ -26,23 +28,23 @@ function recordingSink(): { sink: Writable; calls: string[][] } {
 test('writes to a socket within one tick arrive as one writev, in order, once the tick ends', async () => {
   const a = recordingSink();
   const b = recordingSink();
-  const batchA = new TickBatch(a.sink);
-  const batchB = new TickBatch(b.sink);
+  const batchA = new WriteBatch(a.sink);
+  const batchB = new WriteBatch(b.sink);
   for (const [batch, text] of [[batchA, 'a1'], [batchB, 'b1'], [batchA, 'a2'], [batchA, 'a3'], [batchB, 'b2']] as const) {
-    batch.hold();
-    batch.socket.write(Buffer.from(text));
+    batch.write(Buffer.from(text));
   }
-  assert.deepEqual(a.calls, [], 'held while the tick runs');
+  assert.deepEqual(a.calls, [], 'held while the iteration runs');
   assert.equal(a.sink.writableCorked, 1, 'corked once, however many writes');
   await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.deepEqual(a.calls, [], 'still held after the tick: the batch spans the iteration');
+  await nextIteration();
   assert.deepEqual(a.calls, [['a1', 'a2', 'a3']]);
   assert.deepEqual(b.calls, [['b1', 'b2']]);
   assert.equal(a.sink.writableCorked, 0);
 
-  // The next tick starts a new batch.
-  batchA.hold();
-  a.sink.write(Buffer.from('a4'));
-  await new Promise<void>((resolve) => process.nextTick(resolve));
+  // The next iteration starts a new batch.
+  batchA.write(Buffer.from('a4'));
+  await nextIteration();
   assert.deepEqual(a.calls, [['a1', 'a2', 'a3'], ['a4']]);
 });
 
@@ -50,21 +52,28 @@ test('a socket destroyed while in a batch is left alone; the others still flush'
   const gone = recordingSink();
   const kept = recordingSink();
   gone.sink.on('error', () => {});
-  new TickBatch(gone.sink).hold();
-  gone.sink.write(Buffer.from('lost'));
-  new TickBatch(kept.sink).hold();
-  kept.sink.write(Buffer.from('kept'));
+  new WriteBatch(gone.sink).write(Buffer.from('lost'));
+  new WriteBatch(kept.sink).write(Buffer.from('kept'));
   gone.sink.destroy();
-  await new Promise<void>((resolve) => process.nextTick(resolve));
+  await nextIteration();
   assert.deepEqual(gone.calls, []);
   assert.deepEqual(kept.calls, [['kept']]);
 });
 
 test("a write the batch holds counts in the socket's writableLength (the player's backlog)", async () => {
   const { sink } = recordingSink();
-  new TickBatch(sink).hold();
-  sink.write(Buffer.alloc(1000));
+  new WriteBatch(sink).write(Buffer.alloc(1000));
   assert.equal(sink.writableLength, 1000);
-  await new Promise<void>((resolve) => process.nextTick(resolve));
+  await nextIteration();
   assert.equal(sink.writableLength, 0);
+});
+
+test('a socket that holds MAX_HELD_BYTES is flushed at once, not at the end of the iteration', () => {
+  const { sink, calls } = recordingSink();
+  const batch = new WriteBatch(sink);
+  batch.write(Buffer.alloc(MAX_HELD_BYTES - 1));
+  assert.deepEqual(calls, []);
+  batch.write(Buffer.alloc(1));
+  assert.equal(calls.length, 1, 'flushed by the write that reached the bound');
+  assert.equal((calls as string[][])[0]!.length, 2, 'both buffers in one writev');
 });

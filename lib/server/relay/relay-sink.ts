@@ -10,6 +10,7 @@
  * in order. What the registry tells players (onStatus, Stream Begin/EOF, |RtmpSampleAccess) is not
  * for a destination and is left out; metadata goes out as `@setDataFrame` as publishers send it.
  */
+import type { SharedFrame } from '../../chunk/index.js';
 import type { RtmpEvent } from '../../command/index.js';
 import { ON_META_DATA, SET_DATA_FRAME } from '../../message/index.js';
 import type { RtmpConnection } from '../../session/index.js';
@@ -27,19 +28,12 @@ export class RelaySink implements SubscriberTarget {
   private queue: RtmpEvent[] = [];
   private queuedBytes = 0;
   private ended = false;
-  // Outbound pipeline accounting, as ServerConnection does for players.
-  private bytesIntoPipeline = 0;
-  private bytesOutOfPipeline = 0;
-  private readonly countOut = (bytes: Buffer): void => {
-    this.bytesOutOfPipeline += bytes.length;
-  };
 
   /** Starts writing to `conn` on message stream `streamId`, after what was queued. */
   attach(conn: RtmpConnection, streamId: number): void {
     if (this.ended) return;
     this.conn = conn;
     this.streamId = streamId;
-    conn.chunkEncoder?.on('data', this.countOut);
     const queued = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
@@ -51,7 +45,6 @@ export class RelaySink implements SubscriberTarget {
     this.ended = true;
     this.queue = [];
     this.queuedBytes = 0;
-    this.conn?.chunkEncoder?.off('data', this.countOut);
   }
 
   get closed(): boolean {
@@ -61,12 +54,7 @@ export class RelaySink implements SubscriberTarget {
   get outboundBacklog(): number {
     const conn = this.conn;
     if (!conn) return this.queuedBytes;
-    const socketBytes = conn.socket.writableLength;
-    if (conn.outboundEmpty) {
-      this.bytesIntoPipeline = this.bytesOutOfPipeline;
-      return socketBytes;
-    }
-    return socketBytes + Math.max(0, this.bytesIntoPipeline - this.bytesOutOfPipeline);
+    return conn.outboundBacklog;
   }
 
   send(event: RtmpEvent): boolean {
@@ -86,9 +74,15 @@ export class RelaySink implements SubscriberTarget {
     return this.write(out);
   }
 
+  /** A shared frame goes out on the upstream's stream as the same bytes every player in its header state sends. */
+  sendFrame(kind: 'audio' | 'video', frame: SharedFrame, _streamId: number): boolean {
+    if (this.closed) return false;
+    if (!this.conn) return this.send({ kind, streamId: 0, timestamp: frame.timestamp, payload: frame.payload });
+    return this.conn.sendFrame(kind, frame, this.streamId);
+  }
+
   private write(event: RtmpEvent): boolean {
     const conn = this.conn!;
-    this.bytesIntoPipeline += eventBytes(event, conn.outboundChunkSize);
     return conn.send({ ...event, streamId: this.streamId });
   }
 }
