@@ -150,10 +150,13 @@ export class ChunkParser {
 
   /**
    * Deliver to `sink` from the next chunk on, keeping every other state: how a connection that ran
-   * the parser inline hands it to a `ChunkDecoder` when a stage is spliced in before it.
+   * the parser inline hands it to a `ChunkDecoder` when a stage is spliced in before it. Returns
+   * the sink it replaces.
    */
-  attach(sink: ChunkParserSink): void {
+  attach(sink: ChunkParserSink): ChunkParserSink {
+    const previous = this.sink;
     this.sink = sink;
+    return previous;
   }
 
   /** Whether chunks are marked for in-place assembly (`ownsInput`, until `releaseInput()`). */
