@@ -99,8 +99,9 @@ export class InboundPath {
   private handover: ChunkParserSink | undefined;
   private reasons = 0;
   private stageWaits = 0;
-  /** The delivery in flight, if it returned a promise: the sink waits for it too. */
-  private delivering: PromiseLike<void> | null = null;
+  /** An inline delivery is under way (on the stack, or its promise pending): the sink waits for it. */
+  private delivering = false;
+  private sinkWaiting: (() => void) | null = null;
   /** Inside a core call: a nested `run()` only asks for another round. */
   private running = false;
   private again = false;
@@ -291,12 +292,8 @@ export class InboundPath {
 
   /** The sink after the adapters: one delivery at a time, after any inline one still in flight. */
   private sinkWrite(event: RtmpEvent, callback: (err?: Error | null) => void): void {
-    const inFlight = this.delivering;
-    if (inFlight !== null) {
-      inFlight.then(
-        () => this.sinkWrite(event, callback),
-        () => callback(),
-      );
+    if (this.delivering) {
+      this.sinkWaiting = () => this.sinkWrite(event, callback);
       return;
     }
     let result: void | PromiseLike<void>;
@@ -363,6 +360,7 @@ export class InboundPath {
       return;
     }
     let result: void | PromiseLike<void>;
+    this.delivering = true;
     try {
       result = this.handlers.deliver(event);
     } catch (err) {
@@ -370,18 +368,24 @@ export class InboundPath {
       return;
     }
     if (isPromiseLike(result)) {
-      this.delivering = result;
       this.hold(DELIVERY);
       result.then(
         () => {
-          this.delivering = null;
+          this.delivered();
           this.release(DELIVERY);
         },
-        (err: unknown) => {
-          this.delivering = null;
-          this.fail(err);
-        },
+        (err: unknown) => this.fail(err),
       );
+    } else this.delivered();
+  }
+
+  /** The inline delivery is done: a stage's event that came meanwhile (see `sinkWrite`) goes next. */
+  private delivered(): void {
+    this.delivering = false;
+    const next = this.sinkWaiting;
+    if (next !== null) {
+      this.sinkWaiting = null;
+      next();
     }
   }
 
