@@ -7,8 +7,9 @@
  *   node --import tsx bench/chunk.bench.ts
  *
  * Target: decode at 4096-byte chunks ≥ 0.3× the Buffer.copy baseline (medians; printed as OK / NOT MET),
- * judged on the row RtmpConnection runs: in-place assembly (ChunkDecoder `ownsInput` → MessageAssembler
- * `assembleInPlace`, on while no user stage sits at the inbound 'bytes' or 'chunks' boundary). It
+ * judged on the row RtmpConnection runs: the synchronous cores called inline, with in-place assembly
+ * (ChunkParser `ownsInput` → MessageCollector `assembleInPlace`, on while no user stage sits at the
+ * inbound 'bytes' or 'chunks' boundary; see lib/session/inbound-path.ts). It
  * rewrites the reads, so its rows decode reads that are each their own memory, like socket reads,
  * restored from the wire before every run outside the timed region; the copy-path rows are unchanged.
  * Two baselines: Buffer.copy of the wire bytes into one reused buffer (cache-warm, the strictest),
@@ -185,7 +186,7 @@ interface Row {
 const inPlaceShare = new Map<number, number>();
 const rows: Row[] = [];
 const COPY_ROW = 'decode ChunkDecoder→MessageAssembler';
-const IN_PLACE_ROW = 'decode ChunkDecoder→MessageAssembler (in place, as RtmpConnection runs it)';
+const IN_PLACE_ROW = 'decode ChunkParser+MessageCollector (in place, sync, as RtmpConnection runs it)';
 
 for (const chunkSize of [128, 4096, 65536]) {
   const state = new OutboundChunkState();
@@ -301,8 +302,8 @@ for (const chunkSize of [128, 4096, 65536]) {
   const encode = { bytes: payloadBytes, baseline: t.copyPayloads! };
   rows.push({ chunkSize, what: COPY_ROW, time: t.decodeStreams!, ...decode });
   rows.push({ chunkSize, what: 'decode ChunkParser+MessageCollector (sync)', time: t.decodeCore!, ...decode });
-  rows.push({ chunkSize, what: IN_PLACE_ROW, time: t.decodeStreamsInPlace!, ...decode });
-  rows.push({ chunkSize, what: 'decode ChunkParser+MessageCollector (in place, sync)', time: t.decodeCoreInPlace!, ...decode });
+  rows.push({ chunkSize, what: 'decode ChunkDecoder→MessageAssembler (in place)', time: t.decodeStreamsInPlace!, ...decode });
+  rows.push({ chunkSize, what: IN_PLACE_ROW, time: t.decodeCoreInPlace!, ...decode });
   rows.push({ chunkSize, what: 'encode MessageChunker→ChunkEncoder', time: t.encodeStreams!, ...encode });
   rows.push({ chunkSize, what: 'encode serializeMessage', time: t.encodeSerialize!, ...encode });
 }

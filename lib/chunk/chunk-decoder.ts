@@ -4,29 +4,14 @@ import type { Chunk } from './chunk.js';
 import { ChunkParser, type ChunkParserOptions } from './chunk-parser.js';
 import { describe } from './describe.js';
 import { positiveIntegerOption } from './limits.js';
+import { TurnBudget, type TurnBudgetOptions } from './turn-budget.js';
 
-export interface ChunkDecoderOptions extends ChunkParserOptions {
+export { DEFAULT_BYTES_PER_TURN, DEFAULT_CHUNKS_PER_TURN } from './turn-budget.js';
+
+export interface ChunkDecoderOptions extends ChunkParserOptions, TurnBudgetOptions {
   /** Chunks queued on the readable side before backpressure. Default 64. */
   highWaterMark?: number;
-  /**
-   * Chunks parsed per event-loop turn; the rest of the read waits for the next turn (socket reads
-   * behind it wait too: backpressure). Bounds the synchronous work one peer's read can cause
-   * (64 KiB of 1-byte chunks is 32 768 chunks). Default 1024; real peers send a few to a few
-   * hundred chunks per read.
-   */
-  chunksPerTurn?: number;
-  /**
-   * Bytes taken in before the decoder lets the event loop turn once. libuv hands a busy socket up
-   * to 32 reads (2 MiB) in one go; without this one peer's flood is parsed in one stretch while
-   * every other connection waits. Default 256 KiB.
-   */
-  bytesPerTurn?: number;
 }
-
-/** Default `chunksPerTurn`. */
-export const DEFAULT_CHUNKS_PER_TURN = 1024;
-/** Default `bytesPerTurn`. */
-export const DEFAULT_BYTES_PER_TURN = 256 * 1024;
 
 /** Socket reads buffered on the writable side before backpressure. */
 const WRITABLE_HIGH_WATER_MARK = 16;
@@ -44,42 +29,45 @@ const WRITABLE_HIGH_WATER_MARK = 16;
  * or reads them, no two overlap), so a `MessageAssembler` with `assembleInPlace` may assemble a
  * message by moving its payloads together inside the read (see message-collector.ts). Default off.
  *
- * Fairness: at most `chunksPerTurn` chunks and about `bytesPerTurn` bytes are parsed before the
- * decoder yields one event-loop turn (setImmediate), and chunks are parsed only while the readable
- * side has room; the write's callback waits meanwhile, so the socket stops being read (pipe
- * backpressure) and other connections get their turn.
+ * Fairness (`TurnBudget`, the same bound a connection applies when it runs the parser inline): at
+ * most `chunksPerTurn` chunks and about `bytesPerTurn` bytes are parsed before the decoder yields
+ * one event-loop turn (setImmediate), and chunks are parsed only while the readable side has room;
+ * the write's callback waits meanwhile, so the socket stops being read (pipe backpressure) and
+ * other connections get their turn.
+ *
+ * Given an existing `parser` (second argument), the decoder continues from that parser's state
+ * (chunk size, chunk stream headers, byte count) and its options are ignored: that is how a
+ * connection that ran the parser inline puts it behind a stage spliced in before it. The parser
+ * must have no bytes waiting (not `paused`).
  *
  * Events: `'setChunkSize'` (size), `'windowAckSize'` (size), `'acknowledgement'` (sequence number
  * to send back in an Acknowledgement message, total bytes received mod 2^32).
  */
 export class ChunkDecoder extends Transform {
   private readonly parser: ChunkParser;
-  private readonly chunksPerTurn: number;
-  private readonly bytesPerTurn: number;
   /** Chunks delivered and bytes taken in since the decoder last yielded. */
-  private turnChunks = 0;
-  private turnBytes = 0;
+  private readonly budget: TurnBudget;
   /** The write callback held while the parser is paused, and why it waits. */
   private parked: TransformCallback | null = null;
   private waitingForRead = false;
   private readonly continueParsing = (): void => this.resumeParsing();
 
-  constructor(options: ChunkDecoderOptions = {}) {
+  constructor(options: ChunkDecoderOptions = {}, parser?: ChunkParser) {
     const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
-    const chunksPerTurn = positiveIntegerOption('chunksPerTurn', options.chunksPerTurn, DEFAULT_CHUNKS_PER_TURN);
-    const bytesPerTurn = positiveIntegerOption('bytesPerTurn', options.bytesPerTurn, DEFAULT_BYTES_PER_TURN);
+    const budget = new TurnBudget(options);
     super({
       writableObjectMode: true,
       readableObjectMode: true,
       writableHighWaterMark: WRITABLE_HIGH_WATER_MARK,
       readableHighWaterMark: highWaterMark,
     });
-    this.parser = new ChunkParser(options, {
+    this.budget = budget;
+    const sink = {
       onChunk: (chunk: Chunk) => {
         if (!this.push(chunk)) {
           this.waitingForRead = true;
           this.parser.pause();
-        } else if (++this.turnChunks >= this.chunksPerTurn) this.parser.pause();
+        } else if (this.budget.spendChunk()) this.parser.pause();
       },
       onSetChunkSize: (size: number) => {
         this.emit('setChunkSize', size);
@@ -90,9 +78,12 @@ export class ChunkDecoder extends Transform {
       onAcknowledgement: (sequenceNumber: number) => {
         this.emit('acknowledgement', sequenceNumber);
       },
-    });
-    this.chunksPerTurn = chunksPerTurn;
-    this.bytesPerTurn = bytesPerTurn;
+    };
+    if (parser === undefined) this.parser = new ChunkParser(options, sink);
+    else {
+      this.parser = parser;
+      parser.attach(sink);
+    }
   }
 
   /** Chunk size in effect for the next incoming chunk. */
@@ -129,7 +120,7 @@ export class ChunkDecoder extends Transform {
       callback(new ChunkError(ErrorCode.CHUNK_INVALID_INPUT, `ChunkDecoder expects Buffer writes, got ${describe(data)}`));
       return;
     }
-    this.turnBytes += bytes.length;
+    const bytesSpent = this.budget.spendBytes(bytes.length);
     let done: boolean;
     try {
       done = this.parser.push(bytes);
@@ -137,7 +128,7 @@ export class ChunkDecoder extends Transform {
       callback(err as Error);
       return;
     }
-    if (done && this.turnBytes < this.bytesPerTurn) callback();
+    if (done && !bytesSpent) callback();
     else this.park(callback);
   }
 
@@ -160,8 +151,7 @@ export class ChunkDecoder extends Transform {
     const callback = this.parked;
     if (callback === null || this.destroyed || this.waitingForRead) return;
     this.parked = null;
-    this.turnChunks = 0;
-    this.turnBytes = 0;
+    this.budget.reset();
     let done: boolean;
     try {
       done = this.parser.resume();

@@ -105,7 +105,7 @@ export class ChunkParser {
   private streamCount = 0;
   /** Headers that span reads are copied here (up to 3 + 11 bytes, or 4 for a timestamp). */
   private readonly scratch = Buffer.allocUnsafe(16);
-  private readonly sink: ChunkParserSink;
+  private sink: ChunkParserSink;
   private readonly maxChunkSize: number;
   private readonly maxMessageSize: number;
   private readonly maxChunkStreams: number;
@@ -146,6 +146,17 @@ export class ChunkParser {
     this.currentWindowAckSize = nonNegativeIntegerOption('windowAckSize', options.windowAckSize, 0, 0xffffffff);
     this.received = nonNegativeIntegerOption('initialBytes', options.initialBytes, 0);
     this.owns = options.ownsInput === true;
+  }
+
+  /**
+   * Deliver to `sink` from the next chunk on, keeping every other state: how a connection that ran
+   * the parser inline hands it to a `ChunkDecoder` when a stage is spliced in before it. Returns
+   * the sink it replaces.
+   */
+  attach(sink: ChunkParserSink): ChunkParserSink {
+    const previous = this.sink;
+    this.sink = sink;
+    return previous;
   }
 
   /** Whether chunks are marked for in-place assembly (`ownsInput`, until `releaseInput()`). */

@@ -2,6 +2,7 @@
 export type { Chunk } from './chunk.js';
 export { ChunkDecoder, DEFAULT_BYTES_PER_TURN, DEFAULT_CHUNKS_PER_TURN, type ChunkDecoderOptions } from './chunk-decoder.js';
 export { ChunkParser, type ChunkParserOptions, type ChunkParserSink } from './chunk-parser.js';
+export { TurnBudget, type TurnBudgetOptions } from './turn-budget.js';
 export { MessageAssembler, type MessageAssemblerOptions } from './message-assembler.js';
 export {
   EXACT_ALLOCATION_LIMIT,

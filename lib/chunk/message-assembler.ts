@@ -15,6 +15,9 @@ export interface MessageAssemblerOptions extends MessageCollectorOptions {
  * view when it fits in one. With `assembleInPlace` (chunks straight from a `ChunkDecoder` with
  * `ownsInput`), a message whose chunks lie back to back in one read is assembled inside that read
  * instead (see message-collector.ts).
+ * Given an existing `collector` (second argument), the assembler continues from its partial
+ * messages and its options are ignored (except `highWaterMark`): how a connection that ran the
+ * collector inline puts it behind a stage spliced in before it.
  * Anything that is not a Chunk fails with ERR_CHUNK_INVALID_INPUT; chunks ending inside a message
  * fail with ERR_CHUNK_TRUNCATED on end.
  */
@@ -23,10 +26,10 @@ export class MessageAssembler extends Transform {
   /** A write's callback held back while the readable side is full (see `_write`). */
   private pendingCallback: ((error?: Error | null) => void) | null = null;
 
-  constructor(options: MessageAssemblerOptions = {}) {
+  constructor(options: MessageAssemblerOptions = {}, collector?: MessageCollector) {
     const highWaterMark = positiveIntegerOption('highWaterMark', options.highWaterMark, 64);
     super({ objectMode: true, highWaterMark });
-    this.collector = new MessageCollector(options);
+    this.collector = collector ?? new MessageCollector(options);
   }
 
   /** Bytes held in incomplete messages. */

@@ -4,11 +4,12 @@
  * table for RPC (`_result`/`_error` settle promises), acknowledgements, pings and timeouts.
  * `ServerConnection` and `Client` build the role-specific behaviour on top.
  *
- *   inbound   socket ─▶ ChunkDecoder ─▶ MessageAssembler ─▶ CommandDecoder ─▶ (sink: dispatch)
- *                bytes          chunks             messages            events
- *   outbound  send() ─▶ encodeEvent ─▶ ChunkWriter ─▶ socket      (lib/session/outbound-path.ts:
- *                events        messages        bytes           the cores inline, adapters from
- *                                                              the first spliced boundary on)
+ *   inbound   socket ─▶ ChunkParser ─▶ MessageCollector ─▶ EventDecoder ─▶ dispatch
+ *                bytes          chunks             messages          events
+ *   outbound  send() ─▶ encodeEvent ─▶ ChunkWriter ─▶ write batch ─▶ socket
+ *                events        messages        bytes
+ *   Synchronous cores (inbound-path.ts, outbound-path.ts); their Transform adapters exist only
+ *   from the first boundary where a user stage sits.
  *
  * User stages can sit at every boundary (`stages` option, or `splice()` on a live connection).
  *
@@ -17,13 +18,14 @@
  */
 import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
-import { Writable, type Duplex } from 'node:stream';
-import { ChunkDecoder, MessageAssembler, type ChunkEncoder, type MemoryAccount, type MessageChunker, type SharedFrame } from '../chunk/index.js';
-import { CommandDecoder, decodeErrorInfo, encodeEvent, encodeReply, isPromiseLike, type CommandEncoder, type CommandEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
+import type { Duplex } from 'node:stream';
+import { type ChunkDecoder, type ChunkEncoder, type MemoryAccount, type MessageAssembler, type MessageChunker, type SharedFrame } from '../chunk/index.js';
+import { decodeErrorInfo, encodeEvent, encodeReply, isPromiseLike, type CommandDecoder, type CommandEncoder, type CommandEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { type Message, MessageType, type ProtocolControl } from '../message/index.js';
-import { StageChain, reserveListeners, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
+import { reserveListeners, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
+import { InboundPath } from './inbound-path.js';
 import { OutboundPath } from './outbound-path.js';
 import { boundedClose, type CloseOptions } from './close-options.js';
 
@@ -115,10 +117,8 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   protected readonly options: ConnectionOptions;
   private stateValue: ConnectionState = 'handshaking';
 
-  chunkDecoder?: ChunkDecoder;
-  messageAssembler?: MessageAssembler;
-  commandDecoder?: CommandDecoder;
-  private inbound?: StageChain;
+  /** The inbound cores (and adapters, from the first boundary with a user stage). */
+  inboundPath?: InboundPath;
   /** The one outbound writer: cores inline, adapters from the first spliced boundary (outbound-path.ts). */
   private outbound?: OutboundPath;
 
@@ -126,12 +126,11 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   private readonly pending = new Map<number, PendingCall>();
   private ended = false;
   private closeError: Error | undefined;
-  /** The end of the inbound chain; `draining` while it finishes after the socket closed (`socketClosed`). */
-  private inboundSink?: Writable;
+  /** `draining` while the inbound side finishes after the socket closed (`socketClosed`). */
   private draining = false;
   private watchdog?: NodeJS.Timeout;
 
-  // readMessage()/iteration queue; the sink waits while it is full (backpressure to the socket).
+  // readMessage()/iteration queue; delivery waits while it is full (backpressure to the socket).
   private queueEnabled = false;
   private readonly queue: RtmpEvent[] = [];
   private readonly readers: Array<{ resolve(e: RtmpEvent | null): void; reject(err: Error): void }> = [];
@@ -197,49 +196,25 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     // Commands are small request/reply round trips: Nagle would hold each for up to ~40 ms.
     // Media bursts are batched by the stages already.
     (this.socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    // In-place assembly rewrites socket reads and chunk payloads: only while nothing but the
-    // decoder sees the reads and nothing but the assembler sees the chunks (no user stage at the
-    // inbound 'bytes' or 'chunks' boundary; `splice()` there turns it off, see `beforeInboundSplice`).
-    const inboundStages = o.stages?.inbound;
-    this.chunkDecoder = new ChunkDecoder({
-      maxChunkSize: limits.maxChunkSize,
-      maxMessageSize: limits.maxMessageSize,
-      maxChunkStreams: limits.maxChunkStreams,
-      maxPartialBytes: limits.maxPartialBytes,
-      highWaterMark: hwm,
-      ownsInput: !hasStages(inboundStages?.bytes),
-    });
-    this.messageAssembler = new MessageAssembler({
-      maxMessageSize: limits.maxMessageSize,
-      maxPartialBytes: limits.maxPartialBytes,
-      highWaterMark: hwm,
-      assembleInPlace: !hasStages(inboundStages?.chunks),
-      memoryAccount: o.memoryAccount,
-    });
-    this.commandDecoder = new CommandDecoder({ encoding: this.encoding, decode: { amf: limits.amf, maxMessages: limits.aggregate?.maxMessages, maxDepth: limits.aggregate?.maxDepth }, highWaterMark: hwm });
-    const sink = new Writable({
-      objectMode: true,
-      highWaterMark: hwm,
-      write: (event: RtmpEvent, _enc, callback) => this.sinkWrite(event, callback),
-    });
-    this.chunkDecoder.on('acknowledgement', (sequenceNumber: number) => {
-      this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
-    });
     const fail = (err: Error): void => this.destroy(err);
-    this.inboundSink = sink;
     const reserved = reserveListeners(this.socket);
-    this.inbound = new StageChain(
-      'inbound',
-      [
-        { stream: this.socket },
-        { stream: this.chunkDecoder, after: 'bytes' },
-        { stream: this.messageAssembler, after: 'chunks' },
-        { stream: this.commandDecoder, after: 'messages' },
-        { stream: sink, after: 'events' },
-      ],
-      inboundStages,
-      fail,
-      (boundary) => this.beforeInboundSplice(boundary),
+    // In-place assembly, turn bounds, adapters at the first user stage: see inbound-path.ts.
+    this.inboundPath = new InboundPath(
+      this.socket,
+      {
+        parser: { maxChunkSize: limits.maxChunkSize, maxMessageSize: limits.maxMessageSize, maxChunkStreams: limits.maxChunkStreams, maxPartialBytes: limits.maxPartialBytes },
+        collector: { maxMessageSize: limits.maxMessageSize, maxPartialBytes: limits.maxPartialBytes, memoryAccount: o.memoryAccount },
+        decoder: { encoding: this.encoding, decode: { amf: limits.amf, maxMessages: limits.aggregate?.maxMessages, maxDepth: limits.aggregate?.maxDepth } },
+        highWaterMark: hwm,
+        stages: o.stages?.inbound,
+      },
+      {
+        deliver: (event) => this.deliver(event),
+        acknowledge: (sequenceNumber) => {
+          this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.Acknowledgement, sequenceNumber } });
+        },
+        fail,
+      },
     );
     reserved.commit();
     this.outbound = new OutboundPath(this.socket, {
@@ -251,6 +226,12 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
         if (!this.draining) fail(err);
       },
     });
+    // The inbound path reports socket errors until the peer's input ends; a later one (EPIPE on a
+    // write) is the outbound side's: it ends the connection with that error, unless we are only
+    // finishing what the peer sent before it closed.
+    this.socket.on('error', (err) => {
+      if (this.inboundPath?.inputHasEnded && !this.draining) fail(err);
+    });
     this.startWatchdog();
   }
 
@@ -259,24 +240,54 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
    * and copies"): true unless a user stage sits at the inbound 'bytes' or 'chunks' boundary.
    */
   get assemblesInPlace(): boolean {
-    return (this.chunkDecoder?.ownsInput ?? false) && (this.messageAssembler?.assemblesInPlace ?? false);
+    return this.inboundPath?.assemblesInPlace ?? false;
+  }
+
+  /** Bytes received from the peer since the handshake. */
+  get bytesReceived(): number {
+    return this.inboundPath?.bytesReceived ?? 0;
+  }
+
+  /** Chunk size the peer sends with (the next incoming chunk is parsed with it). */
+  get inboundChunkSize(): number {
+    return this.inboundPath?.chunkSize ?? 128;
+  }
+
+  /** The inbound layers' Transform adapters: they exist only from the first boundary with a user stage. */
+  get chunkDecoder(): ChunkDecoder | undefined {
+    return this.inboundPath?.adapter('bytes') as ChunkDecoder | undefined;
+  }
+  get messageAssembler(): MessageAssembler | undefined {
+    return this.inboundPath?.adapter('chunks') as MessageAssembler | undefined;
+  }
+  get commandDecoder(): CommandDecoder | undefined {
+    return this.inboundPath?.adapter('messages') as CommandDecoder | undefined;
   }
 
   /**
-   * A stage is about to be spliced in at an inbound boundary; the link is not re-piped yet. A stage
-   * at 'bytes' may keep the reads and one at 'chunks' the payload views, which in-place assembly
-   * rewrites: stop it for everything not yet assembled. Messages already emitted are never touched
-   * again, and reads the new stage will see arrive after this point.
+   * Stop reading from the peer (TCP pushes back) until `resumeReading()`: a server's fan-out calls
+   * it on a publisher while its players catch up. Idempotent; it composes with the connection's own
+   * pauses (turn bounds, a pending delivery, a full `readMessage()` queue, a slow user stage):
+   * reading goes on only when none of them holds.
    */
-  private beforeInboundSplice(boundary: Boundary): void {
-    if (boundary === 'bytes') this.chunkDecoder?.releaseInput();
-    else if (boundary === 'chunks') this.messageAssembler?.stopAssemblingInPlace();
+  pauseReading(): void {
+    this.inboundPath?.pause();
+  }
+
+  /** Lift `pauseReading()`. */
+  resumeReading(): void {
+    this.inboundPath?.resume();
+  }
+
+  /** Whether `pauseReading()` is in effect. */
+  get readingPaused(): boolean {
+    return this.inboundPath?.paused ?? false;
   }
 
   /** Splice a user stage into the running connection at a boundary (see README, "Splicing"). */
   splice(direction: Direction, boundary: Boundary, stage: Duplex): void {
-    if (!this.inbound || !this.outbound) throw new SessionError(ErrorCode.SESSION_STATE, 'splice() needs a started connection');
-    if (direction === 'inbound') this.inbound.insert(boundary, stage);
+    if (!this.inboundPath || !this.outbound) throw new SessionError(ErrorCode.SESSION_STATE, 'splice() needs a started connection');
+    if (direction === 'inbound') this.inboundPath.insert(boundary, stage);
     else this.outbound.splice(boundary, stage);
   }
 
@@ -380,32 +391,22 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
 
   // --- receiving ---------------------------------------------------------------------------
 
-  private sinkWrite(event: RtmpEvent, callback: (err?: Error | null) => void): void {
-    let result: void | Promise<void>;
-    try {
-      result = this.dispatch(event);
-    } catch (err) {
-      callback(asError(err));
-      return;
-    }
-    if (isPromiseLike(result)) {
-      result.then(() => this.afterDispatch(callback), (err: unknown) => callback(asError(err)));
-    } else {
-      this.afterDispatch(callback);
-    }
+  /** One received event; a returned promise holds everything after it (one at a time, in order). */
+  private deliver(event: RtmpEvent): void | Promise<void> {
+    const result = this.dispatch(event);
+    if (isPromiseLike(result)) return Promise.resolve(result).then(() => this.queueRoom());
+    return this.queueRoom();
   }
 
-  /** Hold the inbound pipeline while the readMessage() queue is full. */
-  private afterDispatch(callback: (err?: Error | null) => void): void {
-    const limit = this.options.messageQueueSize ?? 256;
-    if (this.queue.length < limit) {
-      callback();
-      return;
-    }
-    this.queueSpace = () => {
-      this.queueSpace = undefined;
-      callback();
-    };
+  /** Hold the inbound side while the readMessage() queue is full. */
+  private queueRoom(): void | Promise<void> {
+    if (this.queue.length < (this.options.messageQueueSize ?? 256)) return;
+    return new Promise<void>((resolve) => {
+      this.queueSpace = () => {
+        this.queueSpace = undefined;
+        resolve();
+      };
+    });
   }
 
   /** Core protocol handling, then `handleEvent` (the role's logic). */
@@ -528,8 +529,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     const socket = this.socket as Duplex & { bytesWritten?: number };
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      const bytesIn = this.chunkDecoder?.bytesReceived ?? 0;
-      if (bytesIn !== lastBytesIn) {
+      const bytesIn = this.bytesReceived;
+      // A peer we chose not to read (pauseReading) is not idle.
+      if (bytesIn !== lastBytesIn || this.readingPaused) {
         lastBytesIn = bytesIn;
         lastReadAt = now;
         pinged = false;
@@ -590,32 +592,30 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (this.ended) return;
     if (err && !this.closeError) this.closeError = err;
     if (err) this.setState('error');
-    this.inbound?.destroy();
+    this.inboundPath?.destroy();
     this.outbound?.destroy();
     if (!this.socket.destroyed) this.socket.destroy();
     else this.finish(this.closeError);
   }
 
   /**
-   * The socket closed. When the peer ended its side cleanly, what it sent last may still be in the
-   * inbound stages (the chunk decoder parses a bounded amount per event-loop turn): let them finish,
-   * bounded in time, so the peer's last messages, or the error its input ends with, are not lost.
+   * The socket closed. When the peer ended its side cleanly, what it sent last may still wait in
+   * the inbound side (a bounded amount is parsed per event-loop turn, a delivery may be pending):
+   * let it finish, bounded in time, so the peer's last messages, or the error its input ends with,
+   * are not lost. An error on the way ends the connection with it (destroy → finish).
    */
   private socketClosed(): void {
     if (this.ended) return;
-    const sink = this.inboundSink;
+    const inbound = this.inboundPath;
     // Only when the peer closed: a close of ours has already decided to stop reading.
-    if (sink && this.state !== 'closing' && this.socket.readableEnded && !sink.writableFinished && !sink.destroyed && this.closeError === undefined) {
+    if (inbound && this.state !== 'closing' && this.socket.readableEnded && !inbound.ended && this.closeError === undefined) {
       this.draining = true;
       const done = (): void => {
         clearTimeout(timer);
         this.finish(this.closeError);
       };
       const timer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
-      sink.once('finish', done);
-      // Destroyed by the chain on a stage's error: the chain reports that error (fail → destroy)
-      // after its streams have closed, so finish a turn later to close with it.
-      sink.once('close', () => setImmediate(done));
+      inbound.onEnd = done;
       return;
     }
     this.finish(this.closeError);
@@ -625,7 +625,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (this.ended) return;
     this.ended = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    this.inbound?.destroy();
+    this.inboundPath?.destroy();
     this.outbound?.destroy();
     if (this.state !== 'error') this.setState('closed');
     const closed = new SessionError(ErrorCode.SESSION_CLOSED, 'connection closed', { cause: err });
@@ -653,10 +653,6 @@ export function messageToEvent(message: Message): RtmpEvent {
   if (message.type === MessageType.Audio) return { kind: 'audio', ...base, payload: message.data };
   if (message.type === MessageType.Video) return { kind: 'video', ...base, payload: message.data };
   return { kind: 'raw', ...base, message };
-}
-
-function hasStages(stages: Duplex | Duplex[] | undefined): boolean {
-  return Array.isArray(stages) ? stages.length > 0 : stages !== undefined;
 }
 
 function asError(err: unknown): Error {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { after, afterEach, describe, it } from 'node:test';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Transform } from 'node:stream';
 import type { RtmpEvent } from '../../lib/command/events.js';
 import { ErrorCode, isRtmpError } from '../../lib/errors.js';
 import { MessageType } from '../../lib/message/message-type.js';
@@ -198,6 +199,17 @@ function closeOf(server: Server, conn: ServerConnection): Promise<Error | undefi
   return new Promise((resolve) => map.set(conn, resolve));
 }
 
+/** An inbound 'events' stage that counts what passes and passes it on. */
+function counter(count: () => void): Transform {
+  return new Transform({
+    objectMode: true,
+    transform(event: RtmpEvent, _enc, callback) {
+      count();
+      callback(null, event);
+    },
+  });
+}
+
 const figures: string[] = [];
 
 describe('attacks on memory and the event loop, default config, a healthy pair beside', { timeout: 60_000 }, () => {
@@ -219,7 +231,7 @@ describe('attacks on memory and the event loop, default config, a healthy pair b
     health.start();
     const t0 = performance.now();
     socket.write(wire);
-    await waitFor(() => (conn.chunkDecoder?.bytesReceived ?? 0) >= wire.length, 'the server to read the attack', 20_000);
+    await waitFor(() => conn.bytesReceived >= wire.length, 'the server to read the attack', 20_000);
     const parseMs = performance.now() - t0;
     const h = await health.stop();
     const growth = (await heldMemory()) - before;
@@ -287,7 +299,7 @@ describe('attacks on memory and the event loop, default config, a healthy pair b
     const conn = await started;
     let events = 0;
     // Count what reaches the connection's own logic: every sub-message is delivered.
-    conn.commandDecoder!.on('data', () => events++);
+    conn.splice('inbound', 'events', counter(() => events++));
     health.start();
     const t0 = performance.now();
     socket.write(wire);
@@ -334,7 +346,7 @@ describe('attacks on memory and the event loop, default config, a healthy pair b
     // Depth 2 is within the limit: the connection delivers its sub-message and stays open.
     const nested = await send(nestedAggregate(2));
     let events = 0;
-    nested.conn.commandDecoder!.on('data', () => events++);
+    nested.conn.splice('inbound', 'events', counter(() => events++));
     await waitFor(() => events >= 1, 'the nested sub-message');
     assert.equal(nested.conn.closed, false);
     const tooMany = await send(emptySubs(11));
@@ -362,7 +374,7 @@ describe('attacks on memory and the event loop, default config, a healthy pair b
     }
     // Every attacker is either closed by the budget or fully read by the server.
     await waitFor(
-      () => attackers.every(({ conn }) => conn.closed || (conn.chunkDecoder?.bytesReceived ?? 0) >= wire.length),
+      () => attackers.every(({ conn }) => conn.closed || conn.bytesReceived >= wire.length),
       'every attacker read or closed',
       30_000,
     );

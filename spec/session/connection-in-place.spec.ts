@@ -77,8 +77,7 @@ test('in-place assembly is on by default, and off with a user stage at the inbou
   for (const [name, options, ownsInput, assembles] of cases) {
     const pair = await withServerOptions(options);
     try {
-      assert.equal(pair.server.chunkDecoder?.ownsInput, ownsInput, name);
-      assert.equal(pair.server.messageAssembler?.assemblesInPlace, assembles, name);
+      assert.equal(pair.server.inboundPath?.ownsInput, ownsInput, name);
       assert.equal(pair.server.assemblesInPlace, ownsInput && assembles, name);
       await sendAndReceive(pair.client, pair.server, videoMessages(1, 3));
     } finally {

@@ -121,7 +121,7 @@ test('writeMessage/readMessage carry the seed Message fields across, chunk size 
     assert.deepEqual(video && { ...video, data: video.data.equals(payload) }, { chunkStreamId: 6, messageStreamId: 1, timestamp: 33, type: 9, length: 100_000, data: true });
     assert.equal(data?.type, MessageType.DataAMF0);
     assert.equal(pair.client.outboundChunkSize, 60000);
-    assert.equal(pair.server.chunkDecoder?.chunkSize, 60000);
+    assert.equal(pair.server.inboundChunkSize, 60000);
   } finally {
     await pair.close();
   }
