@@ -128,6 +128,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   private closeError: Error | undefined;
   /** `draining` while the inbound side finishes after the socket closed (`socketClosed`). */
   private draining = false;
+  private drainTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
 
   // readMessage()/iteration queue; delivery waits while it is full (backpressure to the socket).
@@ -590,6 +591,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   /** Close at once; `err` (if any) is what 'close' reports. */
   destroy(err?: Error): void {
     if (this.ended) return;
+    // Format the stack now: until then V8 keeps each frame's receiver (this connection's cores)
+    // alive for as long as the error lives, in the application's hands or a log.
+    if (err) void err.stack;
     if (err && !this.closeError) this.closeError = err;
     if (err) this.setState('error');
     this.inboundPath?.destroy();
@@ -610,11 +614,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     // Only when the peer closed: a close of ours has already decided to stop reading.
     if (inbound && this.state !== 'closing' && this.socket.readableEnded && !inbound.ended && this.closeError === undefined) {
       this.draining = true;
-      const done = (): void => {
-        clearTimeout(timer);
-        this.finish(this.closeError);
-      };
-      const timer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
+      const done = (): void => this.finish(this.closeError);
+      // Cleared by finish(), however the connection ends (a failing drain destroys it sooner).
+      this.drainTimer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
       inbound.onEnd = done;
       return;
     }
@@ -625,6 +627,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (this.ended) return;
     this.ended = true;
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
     this.inboundPath?.destroy();
     this.outbound?.destroy();
     if (this.state !== 'error') this.setState('closed');

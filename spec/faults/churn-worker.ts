@@ -32,6 +32,9 @@ export interface ChurnReport {
   rssEnd: number;
   heapBaseline: number;
   heapEnd: number;
+  /** V8's committed heap (used or not) at the baseline and the end. */
+  heapTotalBaseline: number;
+  heapTotalEnd: number;
   handlesBaseline: Record<string, number>;
   handlesEnd: Record<string, number>;
   connectionCountEnd: number;
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
   await settleGc();
   const rssBaseline = process.memoryUsage().rss;
   const heapBaseline = process.memoryUsage().heapUsed;
+  const heapTotalBaseline = process.memoryUsage().heapTotal;
   const handlesBaseline = handles();
 
   const counters: Counters = { connections: 0, sessions: 0, abrupt: 0 };
@@ -224,6 +228,8 @@ async function main(): Promise<void> {
     rssEnd: process.memoryUsage().rss,
     heapBaseline,
     heapEnd: process.memoryUsage().heapUsed,
+    heapTotalBaseline,
+    heapTotalEnd: process.memoryUsage().heapTotal,
     handlesBaseline,
     handlesEnd: handles(),
     connectionCountEnd,

@@ -67,9 +67,12 @@ describe('relay pull', { timeout: 60_000 }, () => {
     assert.equal(relay.stats.connects, 1);
     // The last player leaves: the upstream goes after idleTimeout.
     const upstreamGone = nextEvent(origin.server, 'disconnect');
+    // The origin may see the upstream go before the edge has marked its relay stopped.
+    const stopped = pullState(edge.server, 'stopped');
     const left = Date.now();
     await b.client.close();
     await upstreamGone;
+    await stopped;
     const elapsed = Date.now() - left;
     assert.ok(elapsed >= idleTimeout - 20 && elapsed < idleTimeout + 2000, `stopped ${elapsed} ms after the last player left`);
     assert.equal(relay.state, 'stopped');
