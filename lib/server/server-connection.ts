@@ -51,6 +51,7 @@ import { StreamRegistry, sendStatus, sendStreamEvent, type LiveStream, type Stre
 import { DEFAULT_MAX_NAME_LENGTH, echoedName, nameProblem } from './stream-name.js';
 import { PhaseDeadlines } from './phase-deadlines.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG, Subscriber, type SubscriberTarget } from './subscriber.js';
+import { onDrain } from './fanout-flow.js';
 // [record-vod] recording and VOD (issue 4): lib/server/recorder.ts, lib/server/vod.ts
 import type { Recordings, StreamRecorder } from './recorder.js';
 import type { VodLibrary, VodPlayer } from './vod.js';
@@ -221,6 +222,9 @@ export class ServerConnection extends RtmpConnection {
     }
     return socketBytes + Math.max(0, this.bytesIntoPipeline - this.bytesOutOfPipeline);
   }
+
+  /** [flow] The socket's queue emptied: a player's flow control hears it (lib/server/fanout-flow.ts). */
+  watchDrain(listener: () => void): () => void { return onDrain(this.socket, listener); }
 
   /** Sends an onStatus on a message stream. */
   sendStatus(streamId: number, info: StatusInfo): void {

@@ -141,6 +141,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   private readonly queue: RtmpEvent[] = [];
   private readonly readers: Array<{ resolve(e: RtmpEvent | null): void; reject(err: Error): void }> = [];
   private queueSpace?: () => void;
+  // [flow] pauseReading(): the sink holds its next callback (stand-in, lib/server/fanout-flow.ts).
+  private readingHeld = false;
+  private heldDispatch?: () => void;
 
   constructor(socket: Duplex, options: ConnectionOptions = {}) {
     super();
@@ -441,8 +444,32 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** Hold the inbound pipeline while the readMessage() queue is full. */
+  /**
+   * [flow] Stop reading the peer after the message being dispatched: the inbound sink holds its
+   * callback, the stages fill, the socket stops being read and TCP pushes back. Composes with the
+   * readMessage() queue's hold. Fan-out flow control calls it on a publisher (lib/server/fanout-flow.ts).
+   */
+  pauseReading(): void {
+    this.readingHeld = true;
+  }
+
+  resumeReading(): void {
+    this.readingHeld = false;
+    const held = this.heldDispatch;
+    this.heldDispatch = undefined;
+    held?.();
+  }
+
+  get readingPaused(): boolean {
+    return this.readingHeld;
+  }
+
+  /** Hold the inbound pipeline while the readMessage() queue is full (or reading is paused). */
   private afterDispatch(callback: (err?: Error | null) => void): void {
+    if (this.readingHeld) {
+      this.heldDispatch = () => this.afterDispatch(callback);
+      return;
+    }
     const limit = this.options.messageQueueSize ?? 256;
     if (this.queue.length < limit) {
       callback();
@@ -575,7 +602,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     this.watchdog = setInterval(() => {
       const now = Date.now();
       const bytesIn = this.chunkDecoder?.bytesReceived ?? 0;
-      if (bytesIn !== lastBytesIn) {
+      if (bytesIn !== lastBytesIn || this.readingHeld) { // [flow] a held read is not an idle peer
         lastBytesIn = bytesIn;
         lastReadAt = now;
         pinged = false;
@@ -658,7 +685,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
         clearTimeout(timer);
         this.finish(this.closeError);
       };
-      const timer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
+      // [flow] Time spent held by pauseReading() is the players' time, not the stages'.
+      const expire = (): void => void (this.readingHeld ? (timer = setTimeout(expire, INBOUND_DRAIN_TIMEOUT)) : done());
+      let timer = setTimeout(expire, INBOUND_DRAIN_TIMEOUT);
       sink.once('finish', done);
       // Destroyed by the chain on a stage's error: the chain reports that error (fail → destroy)
       // after its streams have closed, so finish a turn later to close with it.

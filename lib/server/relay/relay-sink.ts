@@ -9,17 +9,24 @@
  * a destination that is slow to answer makes the relay drop, not grow); `attach()` flushes them
  * in order. What the registry tells players (onStatus, Stream Begin/EOF, |RtmpSampleAccess) is not
  * for a destination and is left out; metadata goes out as `@setDataFrame` as publishers send it.
+ *
+ * Flow control (lib/server/fanout-flow.ts): once attached, the push votes like a player (a slow
+ * destination among fast players is outvoted and drops; alone, it paces the publisher); while it
+ * connects, what it queues never holds the publisher.
  */
 import type { RtmpEvent } from '../../command/index.js';
 import { ON_META_DATA, SET_DATA_FRAME } from '../../message/index.js';
 import type { RtmpConnection } from '../../session/index.js';
 import type { SubscriberTarget } from '../subscriber.js';
+import { onDrain } from '../fanout-flow.js';
 
 /** Estimated bytes of one event in the outbound pipeline: payload plus chunk headers. */
 function eventBytes(event: RtmpEvent, chunkSize: number): number {
   if (event.kind === 'audio' || event.kind === 'video') return event.payload.length + 12 + Math.floor(event.payload.length / chunkSize);
   return 64;
 }
+
+function noop(): void {}
 
 export class RelaySink implements SubscriberTarget {
   private conn: RtmpConnection | undefined;
@@ -33,6 +40,7 @@ export class RelaySink implements SubscriberTarget {
   private readonly countOut = (bytes: Buffer): void => {
     this.bytesOutOfPipeline += bytes.length;
   };
+  private readonly drainListeners = new Map<() => void, () => void>();
 
   /** Starts writing to `conn` on message stream `streamId`, after what was queued. */
   attach(conn: RtmpConnection, streamId: number): void {
@@ -40,6 +48,7 @@ export class RelaySink implements SubscriberTarget {
     this.conn = conn;
     this.streamId = streamId;
     conn.chunkEncoder?.on('data', this.countOut);
+    for (const listener of this.drainListeners.keys()) this.drainListeners.set(listener, onDrain(conn.socket, listener));
     const queued = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
@@ -52,6 +61,21 @@ export class RelaySink implements SubscriberTarget {
     this.queue = [];
     this.queuedBytes = 0;
     this.conn?.chunkEncoder?.off('data', this.countOut);
+    for (const unwatch of this.drainListeners.values()) unwatch();
+    this.drainListeners.clear();
+  }
+
+  /** Votes on flow control once the destination has accepted the publish. */
+  get flowVoter(): boolean {
+    return this.conn !== undefined;
+  }
+
+  watchDrain(listener: () => void): () => void {
+    this.drainListeners.set(listener, this.conn && !this.ended ? onDrain(this.conn.socket, listener) : noop);
+    return () => {
+      this.drainListeners.get(listener)?.();
+      this.drainListeners.delete(listener);
+    };
   }
 
   get closed(): boolean {
