@@ -122,6 +122,7 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
     private readonly settings: FanoutFlowSettings,
     /** Players on the whole server (the memory budget's share is per player). */
     private readonly serverPlayers: () => number,
+    private readonly recountMs: number = RECOUNT_MS,
   ) {
     super();
   }
@@ -232,7 +233,7 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
       this.count(true);
       if (this.mayResume()) this.resume();
       else this.armRecount();
-    }, RECOUNT_MS);
+    }, this.recountMs);
     this.recountTimer.unref();
   }
 }
