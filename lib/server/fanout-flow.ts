@@ -12,9 +12,12 @@
  * - Voting: not paused (NetStream pause), receiving video, not dropping (a lagger), not waiting
  *   for a keyframe, not closed.
  * - Pause: after a fan-out, when more than `pauseShare` of the voters are full.
- * - Resume: once at most `resumeShare` of the voters are still full. A full player stays full
- *   until its queue has emptied (the target's drain), which is the low mark: hysteresis in bytes
- *   (pauseAt down to empty) and in shares (pauseShare down to resumeShare).
+ * - Resume: once at most `resumeShare` (default: pauseShare) of the voters are still full. A
+ *   full player stays full until its queue has emptied (the target's drain), which is the low
+ *   mark: hysteresis in bytes, pauseAt down to empty. A lower resumeShare adds hysteresis in
+ *   shares, but players that stall while the publisher is held cannot become laggers (nothing is
+ *   fanned out meanwhile): more than resumeShare of them stalled hold it until they go (the
+ *   server's writeTimeout closes a player whose writes make no progress).
  *
  * Drains are events, so a paused stream resumes without polling. The one timer, armed only while
  * paused, recounts from the players' live backlogs every RECOUNT_MS: it covers what no drain
@@ -40,7 +43,10 @@ export interface FanoutFlowLimits {
   pauseAt?: number;
   /** The publisher is paused once more than this share of its voting players is full. Default 0.5. */
   pauseShare?: number;
-  /** ... and read again once at most this share is still full (not emptied since). Default 0.25. */
+  /**
+   * ... and read again once at most this share is still full (not emptied since). At most
+   * `pauseShare`; default the same, so a stalled minority can never keep it held. Default 0.5.
+   */
   resumeShare?: number;
 }
 
@@ -75,7 +81,6 @@ export interface FanoutFlowEvents {
 }
 
 export const DEFAULT_PAUSE_SHARE = 0.5;
-export const DEFAULT_RESUME_SHARE = 0.25;
 /** The budget never lowers a stream's pause threshold below this (below it, pausing would follow every frame). */
 export const MIN_PAUSE_AT = 64 * 1024;
 /** ms between recounts while a publisher is paused (a safety net: drains normally resume it). */
@@ -92,7 +97,7 @@ export function resolveFanoutLimits(limits: FanoutFlowLimits | undefined, maxPla
   if (!Number.isSafeInteger(pauseAt) || pauseAt < 0) fail('pauseAt', 'an integer >= 0', o.pauseAt);
   const pauseShare = o.pauseShare ?? DEFAULT_PAUSE_SHARE;
   if (typeof pauseShare !== 'number' || !(pauseShare >= 0 && pauseShare < 1)) fail('pauseShare', 'a number in [0, 1)', o.pauseShare);
-  const resumeShare = o.resumeShare ?? Math.min(DEFAULT_RESUME_SHARE, pauseShare);
+  const resumeShare = o.resumeShare ?? pauseShare;
   if (typeof resumeShare !== 'number' || !(resumeShare >= 0 && resumeShare <= pauseShare)) fail('resumeShare', `a number in [0, pauseShare=${pauseShare}]`, o.resumeShare);
   return { pausePublisher: o.pausePublisher ?? true, pauseAt, pauseShare, resumeShare, budgetShare: Math.floor(memoryBudget / 2) };
 }

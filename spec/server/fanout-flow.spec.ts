@@ -92,16 +92,17 @@ describe('FanoutFlow', () => {
     assert.equal(flow.stats.pauses, 1);
   });
 
-  it('resumes only once at most a quarter of the voters are still full: a full player counts until its queue has emptied', () => {
+  it('resumes once at most half of the voters are still full: a full player counts until its queue has emptied', () => {
     const { flow, targets, publisher, fanout } = setup(8);
     let resumes = 0;
     flow.on('resume', () => resumes++);
     fanout(FULL, FULL, FULL, FULL, FULL, FULL, FULL, FULL);
     assert.equal(publisher.paused, true);
-    for (let i = 0; i < 5; i++) targets[i]!.drain();
-    assert.equal(publisher.paused, true, '3 of 8 still full');
-    targets[5]!.drain();
-    assert.equal(publisher.paused, false, '2 of 8 still full');
+    for (let i = 0; i < 3; i++) targets[i]!.drain();
+    targets[3]!.outboundBacklog = 1; // lower, not emptied: still full
+    assert.equal(publisher.paused, true, '5 of 8 still full');
+    targets[4]!.drain();
+    assert.equal(publisher.paused, false, '4 of 8 still full');
     assert.equal(resumes, 1);
     assert.equal(flow.stats.pausedSince, undefined);
     assert.ok(flow.stats.pausedMs >= 0);
@@ -162,15 +163,32 @@ describe('FanoutFlow', () => {
     assert.equal(publisher.paused, true, '1000 players: 131 KiB each');
   });
 
+  it('with resumeShare 0.25, waits until three quarters have emptied', () => {
+    const { targets, publisher, fanout } = setup(4, { resumeShare: 0.25 });
+    fanout(FULL, FULL, FULL, FULL);
+    targets[0]!.drain();
+    targets[1]!.drain();
+    assert.equal(publisher.paused, true);
+    targets[2]!.drain();
+    assert.equal(publisher.paused, false);
+  });
+
+  it('a stalled minority cannot keep the publisher held: one of two players stuck, the other empties', () => {
+    const { targets, publisher, fanout } = setup(2);
+    fanout(FULL, FULL);
+    assert.equal(publisher.paused, true);
+    targets[1]!.drain();
+    assert.equal(publisher.paused, false);
+  });
+
   it('a player that leaves while the publisher is held may be what lets it go', () => {
     const { flow, players, targets, publisher, fanout } = setup(4);
     fanout(FULL, FULL, FULL, 0);
     assert.equal(publisher.paused, true);
     flow.remove(players[0]!);
+    assert.equal(publisher.paused, true, 'two of three voters are still full');
     flow.remove(players[1]!);
-    assert.equal(publisher.paused, true, 'one of two voters is still full');
-    flow.remove(players[2]!);
-    assert.equal(publisher.paused, false, 'the one voter left is not full');
+    assert.equal(publisher.paused, false, 'one of two voters is full');
     assert.equal(targets[0]!.watchers, 0);
   });
 
@@ -236,12 +254,12 @@ describe('FanoutFlow', () => {
 });
 
 describe('limits.fanout', () => {
-  it('defaults: on, a quarter of maxPlayerBacklog, pause above half, resume at a quarter', () => {
+  it('defaults: on, a quarter of maxPlayerBacklog, pause above half, resume at half', () => {
     assert.deepEqual(resolveFanoutLimits(undefined, MAX_BACKLOG, 256 * 1024 * 1024), {
       pausePublisher: true,
       pauseAt: MAX_BACKLOG / 4,
       pauseShare: 0.5,
-      resumeShare: 0.25,
+      resumeShare: 0.5,
       budgetShare: 128 * 1024 * 1024,
     });
   });
