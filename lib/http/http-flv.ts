@@ -4,7 +4,8 @@
  * convention). An HTTP player is a `Subscriber` of the same registry entry RTMP players use, so it
  * starts from the same GOP cache (metadata, decoder configurations, the GOP from its keyframe) and
  * follows the same overflow policy: above `maxBacklog` bytes not yet handed to the kernel it
- * drops media until the next keyframe, and never slows the publisher or the other players.
+ * drops media until the next keyframe; while most of the stream's players (RTMP and HTTP alike) are
+ * full, the publisher is held instead (lib/server/fanout-flow.ts).
  *
  * The FLV bytes come from lib/flv's `FlvMuxer` (payloads untouched, metadata as an ECMA array).
  * Timestamps stay as the publisher sent them (absolute), like the RTMP players'. The response ends
@@ -14,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeOnStatus, type RtmpEvent } from '../command/index.js';
 import { encodeFlvHeader, FlvMuxer } from '../flv/index.js';
-import { StatusCode, Subscriber, type SubscriberTarget, type StreamRegistry } from '../server/index.js';
+import { StatusCode, Subscriber, onDrain, type SubscriberTarget, type StreamRegistry } from '../server/index.js';
 
 /** What the play hooks see of an HTTP-FLV request (the fields hooks read on a ServerConnection). */
 export interface HttpFlvRequestInfo {
@@ -98,6 +99,11 @@ export class HttpFlvPlayer implements SubscriberTarget, HttpFlvRequestInfo {
   get outboundBacklog(): number {
     const response = this.response;
     return Math.max(0, this.bytesIntoMuxer - this.bytesOutOfMuxer) + response.writableLength;
+  }
+
+  /** The response's buffer emptied: the stream's flow control hears it (lib/server/fanout-flow.ts). */
+  watchDrain(listener: () => void): () => void {
+    return onDrain(this.response, listener);
   }
 
   /** Sends the response head and the FLV header, then joins the registry (the cached GOP follows at once). */

@@ -46,6 +46,8 @@ export interface StreamStats {
   /** Players that are end users (relays to other workers are listed, not counted). */
   playerCount: number;
   players: PlayerStats[];
+  /** Fan-out flow control: the publisher held while most players were full (docs/flow-control.md). */
+  flow: { paused: boolean; pauses: number; pausedMs: number };
 }
 
 export interface ConnectionStats extends PeerInfo {
@@ -203,6 +205,7 @@ export class ServerStats {
       bitrateKbps,
       playerCount: players.filter((p) => !p.relay).length,
       players,
+      flow: flowStats(stream),
     };
   }
 
@@ -261,6 +264,12 @@ export function describeTarget(target: SubscriberTarget): PeerInfo & { bytesIn: 
     return { id: described.id!, protocol: 'http-flv', address: described.remoteAddress ?? null, port: described.remotePort ?? null, bytesIn: 0 };
   }
   return { id: '?', protocol: 'rtmp', address: null, port: null, bytesIn: 0 };
+}
+
+function flowStats(stream: LiveStream): StreamStats['flow'] {
+  const { pauses, pausedMs, pausedSince } = stream.flow.stats;
+  const current = pausedSince === undefined ? 0 : performance.now() - pausedSince;
+  return { paused: pausedSince !== undefined, pauses, pausedMs: Math.round(pausedMs + current) };
 }
 
 function playerStats(player: Subscriber): PlayerStats {

@@ -6,6 +6,7 @@ export * from './subscriber.js';
 export * from './gop-cache.js';
 export * from './status.js';
 export * from './memory-budget.js';
+export * from './fanout-flow.js';
 export { splitQuery, parseQuery } from './query.js';
 // [record-vod] recording and VOD (issue 4)
 export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, type RecordingConfig, type RecorderStats } from './recorder.js';

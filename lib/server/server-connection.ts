@@ -58,6 +58,7 @@ import type { StreamRoleContext, StreamSlot } from './roles/stream-role.js';
 import { startPublish } from './roles/live-publish-role.js';
 import { LivePlayRole } from './roles/live-play-role.js';
 import { startPlay } from './roles/start-play.js';
+import { onDrain } from './fanout-flow.js';
 
 /** What onConnect learns from the connect command. */
 export interface ConnectInfo {
@@ -188,6 +189,9 @@ export class ServerConnection extends RtmpConnection {
   get subscribers(): Subscriber[] {
     return [...this.slots.values()].flatMap((s) => (s.role instanceof LivePlayRole ? [s.role.player] : []));
   }
+
+  /** [flow] The socket's queue emptied: a player's flow control hears it (lib/server/fanout-flow.ts). */
+  watchDrain(listener: () => void): () => void { return onDrain(this.socket, listener); }
 
   /** Sends an onStatus on a message stream. */
   sendStatus(streamId: number, info: StatusInfo): void {

@@ -40,6 +40,7 @@ import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
 import { isPromiseLike, type EnhancedCapabilities } from '../command/index.js';
 import { resolveServerCapabilities, type ServerEnhancedOptions } from './enhanced.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
+import { resolveFanoutLimits, type FanoutFlowLimits } from './fanout-flow.js';
 import { Relay, type RelayHost, type RelayOptions } from './relay/index.js'; // [relay] issue 13
 // [http] HTTP-FLV, stats API and metrics (issue 13): lib/http/
 import { HttpServer, type HttpServerOptions } from '../http/index.js';
@@ -55,6 +56,11 @@ export interface ServerLimits extends ConnectionLimits {
   maxStreamsPerConnection?: number;
   /** Bytes a player may have queued before it drops media until the next keyframe. Default 4 MiB. */
   maxPlayerBacklog?: number;
+  /**
+   * Fan-out flow control: while most of a stream's players are full, stop reading its publisher
+   * instead of dropping (`pausePublisher`, `pauseAt`, `pauseShare`, `resumeShare`; see docs/flow-control.md).
+   */
+  fanout?: FanoutFlowLimits;
   /** GOP cache bounds per stream (payload bytes default 16 MiB, frames default 4096). */
   gopCache?: GopCacheLimits;
   /**
@@ -245,7 +251,8 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     this.memory = new MemoryBudget(limits.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
     this.enhanced = resolveServerCapabilities(config.enhanced);
-    this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache });
+    const flow = resolveFanoutLimits(limits.fanout, this.settings.maxPlayerBacklog, this.memory.limit);
+    this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache, flow });
     // [record-vod]
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;

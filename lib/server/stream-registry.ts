@@ -5,6 +5,7 @@
  *
  * Each published media message becomes one `SharedFrame` (one payload Buffer) offered to every
  * player, so the chunk layer serializes it once per header shape, however many players send it.
+ * After each fan-out the stream's flow control may hold the publisher (lib/server/fanout-flow.ts).
  */
 import type { StreamType, DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
 import { isAudioSequenceHeader, SET_DATA_FRAME, getMetadata, stripSetDataFrame, VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/index.js';
@@ -12,7 +13,9 @@ import { SharedFrame, ownsItsMemory } from '../chunk/index.js';
 import { MessageType } from '../message/index.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
-import type { Subscriber, SubscriberTarget } from './subscriber.js';
+import { DEFAULT_MAX_PLAYER_BACKLOG, type Subscriber, type SubscriberTarget } from './subscriber.js';
+import { FanoutFlow, resolveFanoutLimits, type FanoutFlowSettings } from './fanout-flow.js';
+import { DEFAULT_MEMORY_BUDGET } from './memory-budget.js';
 
 
 export { StreamType } from '../command/index.js';
@@ -31,14 +34,19 @@ export class LiveStream {
   hasAudio = false;
   /** Timestamp of the last media message (where a late joiner's headers are placed without a GOP). */
   lastTimestamp = 0;
+  /** Holds the publisher while most players are full (`flow.stats`: how often and how long). */
+  readonly flow: FanoutFlow;
 
   constructor(
     readonly key: string,
     readonly app: string,
     readonly name: string,
     cacheLimits: GopCacheLimits,
+    flow: FanoutFlowSettings = resolveFanoutLimits(undefined, DEFAULT_MAX_PLAYER_BACKLOG, DEFAULT_MEMORY_BUDGET),
+    serverPlayers: () => number = () => this.players.size,
   ) {
     this.cache = new GopCache(cacheLimits);
+    this.flow = new FanoutFlow(this.players, flow, serverPlayers);
   }
 }
 
@@ -46,6 +54,8 @@ export interface StreamRegistryOptions {
   /** Keep metadata, sequence headers and the last GOP for late joiners. Default true. */
   gopCache?: boolean;
   gopCacheLimits?: GopCacheLimits;
+  /** Fan-out flow control (`limits.fanout`, resolved). Default: on, for a 4 MiB player backlog and a 256 MiB budget. */
+  flow?: FanoutFlowSettings;
 }
 
 /** An onStatus command on a player's or publisher's stream. */
@@ -61,12 +71,21 @@ export class StreamRegistry {
   private readonly streams = new Map<string, LiveStream>();
   private readonly cacheEnabled: boolean;
   private readonly cacheLimits: GopCacheLimits;
+  private readonly flowSettings: FanoutFlowSettings;
+  /** Players across all streams (flow control shares the memory budget among them). */
+  private playerTotal = 0;
   // [relay] Told after a player left a stream (relay pull stops an upstream nobody watches).
   private readonly leaveListeners = new Set<(stream: LiveStream) => void>();
 
   constructor(options: StreamRegistryOptions = {}) {
     this.cacheEnabled = options.gopCache ?? true;
     this.cacheLimits = options.gopCacheLimits ?? {};
+    this.flowSettings = options.flow ?? resolveFanoutLimits(undefined, DEFAULT_MAX_PLAYER_BACKLOG, DEFAULT_MEMORY_BUDGET);
+  }
+
+  /** Players subscribed across all streams. */
+  get playerCount(): number {
+    return this.playerTotal;
   }
 
   /**
@@ -96,6 +115,7 @@ export class StreamRegistry {
     const stream = this.entry(app, name);
     if (stream.publisher) return undefined;
     stream.publisher = publisher;
+    stream.flow.setSource(publisher.target);
     stream.cache.clear();
     stream.hasVideo = false;
     stream.hasAudio = false;
@@ -116,6 +136,7 @@ export class StreamRegistry {
   unpublish(stream: LiveStream): void {
     if (!stream.publisher) return;
     stream.publisher = undefined;
+    stream.flow.setSource(undefined);
     stream.cache.clear();
     for (const player of stream.players) {
       sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayUnpublishNotify, `${stream.name} is now unpublished.`, { details: stream.name }));
@@ -127,7 +148,10 @@ export class StreamRegistry {
   /** Adds a player (its Play.Start has gone out). A live stream's cache follows at once. */
   subscribe(app: string, name: string, player: Subscriber): LiveStream {
     const stream = this.entry(app, name);
+    const before = stream.players.size;
     stream.players.add(player);
+    this.playerTotal += stream.players.size - before;
+    stream.flow.add(player);
     if (stream.publisher) this.startPlayer(stream, player);
     return stream;
   }
@@ -135,7 +159,8 @@ export class StreamRegistry {
   unsubscribe(player: Subscriber): void {
     const stream = this.streams.get(player.key);
     if (!stream) return;
-    stream.players.delete(player);
+    if (stream.players.delete(player)) this.playerTotal--;
+    stream.flow.remove(player);
     this.prune(stream);
     for (const listener of this.leaveListeners) listener(stream); // [relay]
   }
@@ -171,9 +196,11 @@ export class StreamRegistry {
     }
     // Metadata (colorInfo) and SequenceEnd go out like headers: never dropped while a player catches up.
     const flags = { keyframe, sequenceHeader: sequenceHeader || videoMetadata || sequenceEnd, streamHasVideo: stream.hasVideo };
-    if (stream.players.size === 0) return;
-    const frame = new SharedFrame(kind === 'audio' ? MessageType.Audio : MessageType.Video, event.timestamp, payload);
-    for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, frame, flags);
+    if (stream.players.size > 0) {
+      const frame = new SharedFrame(kind === 'audio' ? MessageType.Audio : MessageType.Video, event.timestamp, payload);
+      for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, frame, flags);
+    }
+    stream.flow.afterFanout();
   }
 
   /** A data message from the publisher: metadata is cached (without `@setDataFrame`) and forwarded. */
@@ -232,13 +259,16 @@ export class StreamRegistry {
     const key = StreamRegistry.key(app, name);
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = new LiveStream(key, app, name, this.cacheLimits);
+      stream = new LiveStream(key, app, name, this.cacheLimits, this.flowSettings, () => this.playerTotal);
       this.streams.set(key, stream);
     }
     return stream;
   }
 
   private prune(stream: LiveStream): void {
-    if (!stream.publisher && stream.players.size === 0 && this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
+    if (!stream.publisher && stream.players.size === 0 && this.streams.get(stream.key) === stream) {
+      this.streams.delete(stream.key);
+      stream.flow.close();
+    }
   }
 }

@@ -9,6 +9,10 @@
  * keyframe that finds room (audio included, so sound and picture resume together; a stream without
  * video resumes once the backlog is down to half). Sequence headers, metadata and status messages
  * are never dropped. Drops are counted per player.
+ *
+ * Whether the publisher is held instead while most players are full is the stream's flow control
+ * (lib/server/fanout-flow.ts): it reads the backlog each offer saw (`backlogSeen`) and this
+ * player's vote (`votesOnFlow`).
  */
 import type { SharedFrame } from '../chunk/index.js';
 import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
@@ -21,6 +25,13 @@ export interface SubscriberTarget {
   /** Bytes written but not yet handed to the kernel. */
   readonly outboundBacklog: number;
   readonly closed: boolean;
+  /** Calls `listener` each time the queue behind `outboundBacklog` has emptied; returns the remover (flow control). */
+  watchDrain?(listener: () => void): () => void;
+  /** False while this target's backlog must not hold the publisher (a relay push still connecting). Absent: true. */
+  readonly flowVoter?: boolean;
+  /** A publisher's side: stop and resume reading it (fan-out flow control holds it while most players are full). */
+  pauseReading?(): void;
+  resumeReading?(): void;
 }
 
 export interface SubscriberStats {
@@ -55,6 +66,11 @@ export class Subscriber {
   dropping = false;
   /** Video waits for a keyframe (joined without a cached GOP, unpaused, video turned back on). */
   needVideoKeyframe = false;
+  /** The backlog the last media offer saw (before writing it). */
+  backlogSeen = 0;
+  /** Owned by the stream's FanoutFlow: counted as voting / as full at its last count. */
+  flowVoting = false;
+  flowFull = false;
   readonly stats: SubscriberStats = {
     sentMessages: 0,
     sentBytes: 0,
@@ -81,6 +97,7 @@ export class Subscriber {
     if (flags.sequenceHeader) return this.write(kind, timestamp, payload, frame);
     if (this.paused || (kind === 'audio' ? !this.receiveAudio : !this.receiveVideo)) return false;
     const backlog = this.target.outboundBacklog;
+    this.backlogSeen = backlog;
     if (backlog > this.stats.maxBacklog) this.stats.maxBacklog = backlog;
     if (this.dropping) {
       const resume = flags.streamHasVideo
@@ -98,6 +115,15 @@ export class Subscriber {
       this.needVideoKeyframe = false;
     }
     return this.write(kind, timestamp, payload, frame);
+  }
+
+  /**
+   * Whether this player's backlog takes part in holding the publisher: not one that declined the
+   * media (paused, video off), lags (dropping), waits for a keyframe or has gone.
+   */
+  get votesOnFlow(): boolean {
+    const target = this.target;
+    return !this.paused && this.receiveVideo && !this.dropping && !this.needVideoKeyframe && !target.closed && target.flowVoter !== false;
   }
 
   /** Metadata and other data messages: never dropped. */

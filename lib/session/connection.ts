@@ -615,8 +615,13 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     if (inbound && this.state !== 'closing' && this.socket.readableEnded && !inbound.ended && this.closeError === undefined) {
       this.draining = true;
       const done = (): void => this.finish(this.closeError);
+      // Time spent held by pauseReading() is the players' time, not the inbound side's.
+      const expire = (): void => {
+        if (this.readingPaused) this.drainTimer = setTimeout(expire, INBOUND_DRAIN_TIMEOUT);
+        else done();
+      };
       // Cleared by finish(), however the connection ends (a failing drain destroys it sooner).
-      this.drainTimer = setTimeout(done, INBOUND_DRAIN_TIMEOUT);
+      this.drainTimer = setTimeout(expire, INBOUND_DRAIN_TIMEOUT);
       inbound.onEnd = done;
       return;
     }

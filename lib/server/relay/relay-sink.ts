@@ -9,12 +9,17 @@
  * a destination that is slow to answer makes the relay drop, not grow); `attach()` flushes them
  * in order. What the registry tells players (onStatus, Stream Begin/EOF, |RtmpSampleAccess) is not
  * for a destination and is left out; metadata goes out as `@setDataFrame` as publishers send it.
+ *
+ * Flow control (lib/server/fanout-flow.ts): once attached, the push votes like a player (a slow
+ * destination among fast players is outvoted and drops; alone, it paces the publisher); while it
+ * connects, what it queues never holds the publisher.
  */
 import type { SharedFrame } from '../../chunk/index.js';
 import type { RtmpEvent } from '../../command/index.js';
 import { ON_META_DATA, SET_DATA_FRAME } from '../../message/index.js';
 import type { RtmpConnection } from '../../session/index.js';
 import type { SubscriberTarget } from '../subscriber.js';
+import { onDrain } from '../fanout-flow.js';
 
 /** Estimated bytes of one event in the outbound pipeline: payload plus chunk headers. */
 function eventBytes(event: RtmpEvent, chunkSize: number): number {
@@ -22,18 +27,22 @@ function eventBytes(event: RtmpEvent, chunkSize: number): number {
   return 64;
 }
 
+function noop(): void {}
+
 export class RelaySink implements SubscriberTarget {
   private conn: RtmpConnection | undefined;
   private streamId = 0;
   private queue: RtmpEvent[] = [];
   private queuedBytes = 0;
   private ended = false;
+  private readonly drainListeners = new Map<() => void, () => void>();
 
   /** Starts writing to `conn` on message stream `streamId`, after what was queued. */
   attach(conn: RtmpConnection, streamId: number): void {
     if (this.ended) return;
     this.conn = conn;
     this.streamId = streamId;
+    for (const listener of this.drainListeners.keys()) this.drainListeners.set(listener, onDrain(conn.socket, listener));
     const queued = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
@@ -45,6 +54,21 @@ export class RelaySink implements SubscriberTarget {
     this.ended = true;
     this.queue = [];
     this.queuedBytes = 0;
+    for (const unwatch of this.drainListeners.values()) unwatch();
+    this.drainListeners.clear();
+  }
+
+  /** Votes on flow control once the destination has accepted the publish. */
+  get flowVoter(): boolean {
+    return this.conn !== undefined;
+  }
+
+  watchDrain(listener: () => void): () => void {
+    this.drainListeners.set(listener, this.conn && !this.ended ? onDrain(this.conn.socket, listener) : noop);
+    return () => {
+      this.drainListeners.get(listener)?.();
+      this.drainListeners.delete(listener);
+    };
   }
 
   get closed(): boolean {
