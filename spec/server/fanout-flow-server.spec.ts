@@ -195,16 +195,16 @@ describe('Fan-out flow control over TCP', { timeout: 60_000 }, () => {
     pushAll(pub, streamId);
     await heldByStalledPlayers(stream);
     assert.equal(pubSide.readingPaused, true);
-    // Two of eight read everything sent so far: six are still full, more than resumeShare (half).
+    // The players read: once most have drained the publisher is read again, and the stream completes.
+    // (How many stay full while a few drain depends on how much their kernels absorb, which the
+    // server cannot see; the exact shares are fanout-flow.spec.ts's, with fake players.)
+    const resumed = once(stream.flow, 'resume');
     const early = clients.slice(0, 2);
     const earlyReads = early.map((c) => readAll(c));
     await Promise.all(early.map((c) => drained(serverSide(server, c))));
-    assert.equal(stream.flow.paused, true);
-    assert.equal(pubSide.readingPaused, true);
-    // The rest read: once at most four are full the publisher is read again, and the stream completes.
-    const resumed = once(stream.flow, 'resume');
     const lateReads = clients.slice(2).map((c) => readAll(c));
     await resumed;
+    assert.equal(pubSide.readingPaused, false);
     for (const got of await Promise.all([...earlyReads, ...lateReads])) {
       assert.deepEqual(got.video, ALL);
       assert.deepEqual(got.audio, ALL);
