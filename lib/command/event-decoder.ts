@@ -30,6 +30,8 @@ export class EventDecoder {
   readonly encoding: ObjectEncodingState;
   private readonly decodeOptions: DecodeMessageOptions;
   private readonly eventsPerTurn: number;
+  /** Events left in this turn's budget. */
+  private left: number;
   private readonly sink: (event: RtmpEvent) => void;
   /** The aggregate being read out. */
   private aggregate: AggregateReader | null = null;
@@ -39,6 +41,7 @@ export class EventDecoder {
     this.encoding = options.encoding ?? { objectEncoding: 0 };
     this.decodeOptions = options.decode ?? {};
     this.eventsPerTurn = options.eventsPerTurn ?? DEFAULT_EVENTS_PER_TURN;
+    this.left = this.eventsPerTurn;
     this.sink = sink;
   }
 
@@ -88,7 +91,6 @@ export class EventDecoder {
   /** Sub-messages until the aggregate ends (true), the budget is spent or the sink paused (false). */
   private readAggregate(): boolean {
     const reader = this.aggregate!;
-    let budget = this.eventsPerTurn;
     for (;;) {
       const sub = reader.next();
       if (sub === undefined) {
@@ -96,7 +98,14 @@ export class EventDecoder {
         return true;
       }
       this.decodeOne(sub);
-      if (this.pausing || --budget <= 0) return false;
+      // The budget carries over a sink's pause (a stage that drains within the same turn must not
+      // start a new budget); a spent one is renewed for the next call, which the driver makes a
+      // turn later.
+      if (--this.left <= 0) {
+        this.left = this.eventsPerTurn;
+        return false;
+      }
+      if (this.pausing) return false;
     }
   }
 
