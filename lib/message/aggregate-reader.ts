@@ -40,11 +40,12 @@ function checkLevel(payload: Buffer, depth: number, counted: number, limits: Req
     if (counted >= limits.maxMessages) {
       throw new MessageError(ErrorCode.MESSAGE_AGGREGATE_TOO_MANY, `aggregate holds more than maxMessages=${limits.maxMessages} sub-messages`);
     }
-    need(payload, offset, AGGREGATE_SUB_HEADER_LENGTH, `aggregate sub-message ${index} header`);
+    // The description is built only for the error: this loop runs up to maxMessages times per message.
+    if (offset + AGGREGATE_SUB_HEADER_LENGTH > payload.length) need(payload, offset, AGGREGATE_SUB_HEADER_LENGTH, `aggregate sub-message ${index} header`);
     const type = payload[offset]!;
     const length = (payload[offset + 1]! << 16) | (payload[offset + 2]! << 8) | payload[offset + 3]!;
     const start = offset + AGGREGATE_SUB_HEADER_LENGTH;
-    need(payload, start, length + AGGREGATE_BACK_POINTER_LENGTH, `aggregate sub-message ${index} payload`);
+    if (start + length + AGGREGATE_BACK_POINTER_LENGTH > payload.length) need(payload, start, length + AGGREGATE_BACK_POINTER_LENGTH, `aggregate sub-message ${index} payload`);
     const backPointer = payload.readUInt32BE(start + length);
     if (limits.checkBackPointers && backPointer !== AGGREGATE_SUB_HEADER_LENGTH + length) {
       throw new MessageError(
