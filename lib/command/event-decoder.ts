@@ -59,8 +59,10 @@ export class EventDecoder {
     this.pausing = false;
     try {
       if (message.type === MessageType.Aggregate) {
-        checkAggregate(message, this.decodeOptions);
+        const count = checkAggregate(message, this.decodeOptions);
         this.aggregate = new AggregateReader(message);
+        // Validating a large aggregate was this turn's work: its read-out starts on the next turn.
+        if (count > this.eventsPerTurn) return false;
         return this.readAggregate();
       }
       this.decodeOne(message);

@@ -8,7 +8,7 @@ export * from './status.js';
 export * from './memory-budget.js';
 export * from './fanout-flow.js';
 export { splitQuery, parseQuery } from './query.js';
-// [record-vod] recording and VOD (issue 4)
+// Recording and VOD
 export { Recordings, StreamRecorder, RecordStatus, DEFAULT_RECORD_MAX_BACKLOG, type RecordingConfig, type RecorderStats } from './recorder.js';
 export { VodLibrary, VodPlayer, PlayComplete, DEFAULT_VOD_LEAD, type VodConfig, type VodState } from './vod.js';
 export { mediaFilePath, unsafeNameReason, flvStreamName } from './safe-path.js';

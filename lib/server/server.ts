@@ -33,7 +33,7 @@ import { StreamRegistry, type StreamType } from './stream-registry.js';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT } from './phase-deadlines.js';
 import { DEFAULT_MAX_NAME_LENGTH } from './stream-name.js';
 import type { StreamRequestInfo } from './stream-query.js';
-// [record-vod] recording and VOD (issue 4): options, the server's recordings and VOD library.
+// Recording and VOD: options, the server's recordings and VOD library.
 import { Recordings, type RecordingConfig } from './recorder.js';
 import { VodLibrary, type VodConfig } from './vod.js';
 import { DEFAULT_MAX_PLAYER_BACKLOG } from './subscriber.js';
@@ -80,7 +80,7 @@ export interface ServerTlsOptions extends tls.TlsOptions {
   addr?: string | number;
 }
 
-export interface ServerConfig extends RecordingConfig, VodConfig /* [record-vod] */ {
+export interface ServerConfig extends RecordingConfig, VodConfig {
   /** Listen address: 'host:port', ':port' (every interface) or a port number; port 0 picks a free one. Default ':1935'. */
   addr?: string | number;
   /** ms without a byte from a client before it is pinged; twice that closes it. 0 = never. Default 30,000. */
@@ -192,9 +192,9 @@ export interface Server extends ServerSeedAliases<ServerConnection, CloseOptions
 export class Server extends EventEmitter<ServerEvents> implements ServerHost {
   readonly config: ServerConfig;
   readonly registry: StreamRegistry;
-  /** [record-vod] Recordings (`recordDir`): undefined without one. */
+  /** Recordings (`recordDir`): undefined without one. */
   readonly recordings: Recordings | undefined;
-  /** [record-vod] VOD files and players (`vodDir`): undefined without one. */
+  /** VOD files and players (`vodDir`): undefined without one. */
   readonly vod: VodLibrary | undefined;
   readonly settings: ServerHost['settings'];
   readonly hooks: ServerHost['hooks'];
@@ -253,7 +253,6 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     this.enhanced = resolveServerCapabilities(config.enhanced);
     const flow = resolveFanoutLimits(limits.fanout, this.settings.maxPlayerBacklog, this.memory.limit);
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache, flow });
-    // [record-vod]
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;
     // [relay]
@@ -488,9 +487,9 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     const relaysClosed = this.relay?.close(); // [relay] pushes flush and end, pulls stop
     this.registry.shutdown();
     const httpClosed = this.http?.close(); // [http] HTTP-FLV players end with their streams
-    const vodStopped = this.vod?.shutdown(); // [record-vod] VOD players hear Play.Stop
+    const vodStopped = this.vod?.shutdown(); // VOD players hear Play.Stop
     await Promise.all(this.connections.map((c) => c.close({ timeout: deadline })));
-    await Promise.all([vodStopped, this.recordings?.closeAll(), relaysClosed]); // [record-vod] files flushed and closed
+    await Promise.all([vodStopped, this.recordings?.closeAll(), relaysClosed]); // recordings flushed and closed
     for (const socket of this.sockets) socket.destroy();
     this.memory.stop();
     await Promise.all([...listenersClosed, httpClosed]);
