@@ -343,6 +343,9 @@ export class VodPlayer {
     this.preamble = Promise.all(offsets.map((o) => readTagAt(this.handle, o, index.end))).then((tags) =>
       tags.filter((t): t is FileTag => t !== null).map((t) => ({ ...t, timestamp })),
     );
+    // A paused or stopped player may never await it (stop() closes the file under the reads):
+    // the pump that does await it handles its error; nobody else must see an unhandled rejection.
+    this.preamble.catch(() => undefined);
   }
 
   private wake(): void {
