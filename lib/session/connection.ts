@@ -227,11 +227,10 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
         if (!this.draining) fail(err);
       },
     });
-    // The inbound path reports socket errors until the peer's input ends; a later one (EPIPE on a
-    // write) is the outbound side's: it ends the connection with that error, unless we are only
+    // A socket error (a reset, EPIPE on a write) ends the connection with it, unless we are only
     // finishing what the peer sent before it closed.
     this.socket.on('error', (err) => {
-      if (this.inboundPath?.inputHasEnded && !this.draining) fail(err);
+      if (!this.draining) fail(err);
     });
     this.startWatchdog();
   }

@@ -147,17 +147,9 @@ export class InboundPath {
       this.inputEnded = true;
       this.run();
     });
-    // After the end of input a socket error concerns the writing side, which reports its own.
-    socket.on('error', (err) => {
-      if (!this.inputEnded) this.fail(err);
-    });
+    // Socket errors are the connection's to handle (it owns the socket for both directions).
     // The handshake may have left the socket paused; a 'data' listener alone does not undo that.
     socket.resume();
-  }
-
-  /** Whether the peer has ended its side (socket 'end'); later socket errors concern writing. */
-  get inputHasEnded(): boolean {
-    return this.inputEnded;
   }
 
   /** Total bytes received (handshake bytes not included). */

@@ -21,8 +21,12 @@ import { CommandEncoder, OutboundChunkStream, encodeEvent, type ObjectEncodingSt
 import { StageChain, reserveListeners, type Boundary, type StageSplices } from './stage-chain.js';
 import { WriteBatch } from './write-batch.js';
 
-/** Outbound boundaries in data-flow order. */
+/** Outbound boundaries in data-flow order, and their indexes (`adaptedFrom`). */
 const BOUNDARIES: readonly Boundary[] = ['events', 'messages', 'chunks', 'bytes'];
+const EVENTS = 0;
+const MESSAGES = 1;
+const CHUNKS = 2;
+const BYTES = 3;
 
 export interface OutboundPathOptions {
   /** The connection's negotiated AMF encoding (shared with its decoder). */
@@ -82,7 +86,7 @@ export class OutboundPath {
     return this.chains.flatMap((c, i) => (i < this.chains.length - 1 ? c.stages.slice(0, -1) : c.stages));
   }
 
-  /** False when the writer must wait ('drain' on `head`): the head's buffer is full. */
+  /** Whether the path still takes writes (its head has not ended or been destroyed). */
   get writable(): boolean {
     const head = this.head;
     return !head.writableEnded && !head.destroyed;
@@ -95,10 +99,10 @@ export class OutboundPath {
    */
   send(event: RtmpEvent): boolean {
     const from = this.adaptedFrom;
-    if (from === 0) return this.head.write(event);
+    if (from === EVENTS) return this.head.write(event);
     const message = encodeEvent(event, this.options.encoding);
-    if (from === 1) return this.head.write(message);
-    if (from === 2) return this.writeChunks(this.writer.chunk(message));
+    if (from === MESSAGES) return this.head.write(message);
+    if (from === CHUNKS) return this.writeChunks(this.writer.chunk(message));
     return this.writeBytes(this.writer.serialize(message));
   }
 
@@ -110,10 +114,10 @@ export class OutboundPath {
   sendFrame(kind: 'audio' | 'video', frame: SharedFrame, streamId: number): boolean {
     const chunkStreamId = kind === 'audio' ? OutboundChunkStream.Audio : OutboundChunkStream.Video;
     const from = this.adaptedFrom;
-    if (from >= 3) return this.writeBytes(this.writer.serializeFrame(frame, chunkStreamId, streamId));
-    if (from === 0) return this.head.write({ kind, streamId, timestamp: frame.timestamp, payload: frame.payload, frame } satisfies RtmpEvent);
+    if (from >= BYTES) return this.writeBytes(this.writer.serializeFrame(frame, chunkStreamId, streamId));
+    if (from === EVENTS) return this.head.write({ kind, streamId, timestamp: frame.timestamp, payload: frame.payload, frame } satisfies RtmpEvent);
     const message = { chunkStreamId, messageStreamId: streamId, timestamp: frame.timestamp, type: frame.type, length: frame.payload.length, data: frame.payload, frame };
-    if (from === 1) return this.head.write(message);
+    if (from === MESSAGES) return this.head.write(message);
     return this.writeChunks(this.writer.chunk(message));
   }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { CommandDecoder, DEFAULT_EVENTS_PER_TURN } from '../../lib/command/command-decoder.js';
+import { EventDecoder } from '../../lib/command/event-decoder.js';
 import type { RtmpEvent } from '../../lib/command/events.js';
 import { ErrorCode, isRtmpError } from '../../lib/errors.js';
 import { createAggregateMessage } from '../../lib/message/aggregate.js';
@@ -93,4 +94,27 @@ test('nested aggregates and too many sub-messages fail the decoder with typed er
   decoder.end(cases[0]![0]);
   await once(decoder, 'end');
   assert.deepEqual(got.map((e) => e.kind), ['audio']);
+});
+
+test('EventDecoder: a large aggregate is read out from the next call on, and a sink pause does not renew the turn budget', () => {
+  const events: RtmpEvent[] = [];
+  let decoder: EventDecoder;
+  // The sink pauses after every third event, as a stage whose buffer fills would.
+  decoder = new EventDecoder({ encoding: { objectEncoding: 0 }, eventsPerTurn: 10 }, (event) => {
+    events.push(event);
+    if (events.length % 3 === 0) decoder.pause();
+  });
+  const perCall: number[] = [];
+  let before = 0;
+  let done = decoder.push(numbered(30));
+  perCall.push(events.length - before);
+  while (!done) {
+    before = events.length;
+    done = decoder.resume();
+    perCall.push(events.length - before);
+  }
+  // Validation takes the first call; then pauses at 3, 6, 9 and the budget of 10 ends the turn at
+  // the 10th event (a renewed budget per call would have delivered a 4th batch of 3).
+  assert.deepEqual(perCall.slice(0, 5), [0, 3, 3, 3, 1]);
+  assert.deepEqual(events.map((e) => e.timestamp), Array.from({ length: 30 }, (_, i) => i));
 });
