@@ -35,6 +35,9 @@ export interface ChurnReport {
   /** V8's committed heap (used or not) at the baseline and the end. */
   heapTotalBaseline: number;
   heapTotalEnd: number;
+  /** Memory V8 does not manage that JS objects hold (Buffers included), at the baseline and the end. */
+  externalBaseline: number;
+  externalEnd: number;
   handlesBaseline: Record<string, number>;
   handlesEnd: Record<string, number>;
   connectionCountEnd: number;
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
   const rssBaseline = process.memoryUsage().rss;
   const heapBaseline = process.memoryUsage().heapUsed;
   const heapTotalBaseline = process.memoryUsage().heapTotal;
+  const externalBaseline = process.memoryUsage().external;
   const handlesBaseline = handles();
 
   const counters: Counters = { connections: 0, sessions: 0, abrupt: 0 };
@@ -230,6 +234,8 @@ async function main(): Promise<void> {
     heapEnd: process.memoryUsage().heapUsed,
     heapTotalBaseline,
     heapTotalEnd: process.memoryUsage().heapTotal,
+    externalBaseline,
+    externalEnd: process.memoryUsage().external,
     handlesBaseline,
     handlesEnd: handles(),
     connectionCountEnd,
