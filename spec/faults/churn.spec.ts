@@ -2,11 +2,11 @@
  * Churn (issue 5, item 3): thousands of connect/publish/play/close cycles against one server, some
  * leaving abruptly, run in a child node process (`--expose-gc`, its own RSS and handles; see
  * churn-worker.ts). Afterwards: no connection and no stream left on the server, the process's
- * active handles are exactly what they were before the churn, and RSS after GC, less V8's committed heap, and the heap used are within 10 % of
- * its level before the churn (taken after a warm-up round, so code loading and JIT are not
- * counted as churn).
+ * active handles are exactly what they were before the churn, and RSS, heap used and external
+ * memory after GC are within 10 % of the baseline RSS (taken after a warm-up round of the same
+ * size, so code loading, JIT and the allocator's high-water marks are not counted as churn).
  *
- * In CI: 2000 connections, which must all run within 180 s. `RTMP_SOAK=1`: a soak of 50,000
+ * In CI: 2000 connections (after 2000 of warm-up), each round within 180 s. `RTMP_SOAK=1`: a soak of 50,000
  * connections within 20 minutes (override with CHURN_CONNECTIONS / CHURN_MS). A run the time bound
  * cuts short fails.
  */
@@ -22,8 +22,8 @@ const budgetMs = Number(process.env.CHURN_MS ?? (soak ? 1_200_000 : 180_000));
 const worker = fileURLToPath(new URL('./churn-worker.ts', import.meta.url));
 const mib = (n: number): string => (n / 1048576).toFixed(1);
 
-describe('faults: churn', { timeout: budgetMs + 60_000 }, () => {
-  it(`${connections} connect/publish/play/close cycles: nothing left, no handle leaked, memory back within 10 %`, { timeout: budgetMs + 50_000 }, async (t) => {
+describe('faults: churn', { timeout: 2 * budgetMs + 60_000 }, () => {
+  it(`${connections} connect/publish/play/close cycles: nothing left, no handle leaked, memory back within 10 %`, { timeout: 2 * budgetMs + 50_000 }, async (t) => {
     // glibc keeps freed 64 KiB socket-read buffers in its arenas (RSS stays at the churn's peak
     // though nothing holds them): with blocks from 32 KiB mmapped, a free returns them, and RSS
     // measures what is alive. Heap, external memory and handles are checked exactly below.
@@ -44,23 +44,20 @@ describe('faults: churn', { timeout: budgetMs + 60_000 }, () => {
     assert.equal(report.connectionCountEnd, 0, 'server.connectionCount back to 0');
     assert.equal(report.registryEnd, 0, 'registry empty');
     assert.deepEqual(report.handlesEnd, report.handlesBaseline, 'active handles back to the baseline');
-    // What the process holds outside V8's heap (native memory, buffers, handles, code) must come
-    // back: RSS less V8's committed heap. V8 keeps the pages a fast churn grew its young generation
-    // to (up to 3 × 16 MiB) committed after a GC, used by nothing; what lives in that heap is
-    // checked by heapUsed below.
-    const outside = (rss: number, heapTotal: number): number => rss - heapTotal;
-    const growth = (outside(report.rssEnd, report.heapTotalEnd) - outside(report.rssBaseline, report.heapTotalBaseline)) / report.rssBaseline;
+    // The baseline is taken after a warm-up round of the same size (churn-worker.ts), so the
+    // allocator's and V8's high-water marks are in it: RSS after the measured round must be back.
+    const growth = (report.rssEnd - report.rssBaseline) / report.rssBaseline;
     const heapGrowth = (report.heapEnd - report.heapBaseline) / report.rssBaseline;
     t.diagnostic(
       `churn: ${report.connections} connections (${report.sessions} publish/play sessions, ${report.abrupt} abrupt) in ${report.elapsedMs} ms; ` +
         `RSS start ${mib(report.rssStart)} MiB, baseline after warm-up ${mib(report.rssBaseline)} MiB, peak ${mib(report.rssPeak)} MiB, ` +
-        `end after GC ${mib(report.rssEnd)} MiB; outside V8's heap +${(growth * 100).toFixed(1)} % of the baseline RSS; ` +
+        `end after GC ${mib(report.rssEnd)} MiB (${(growth * 100).toFixed(1)} %); ` +
         `heap used ${mib(report.heapBaseline)} → ${mib(report.heapEnd)} MiB, committed ${mib(report.heapTotalBaseline)} → ${mib(report.heapTotalEnd)} MiB`,
     );
     assert.ok(
       growth <= 0.1,
-      `RSS outside V8's heap after GC grew by ${(growth * 100).toFixed(1)} % of the baseline RSS (${mib(report.rssBaseline)} → ${mib(report.rssEnd)} MiB, ` +
-        `committed heap ${mib(report.heapTotalBaseline)} → ${mib(report.heapTotalEnd)} MiB)`,
+      `RSS after GC grew by ${(growth * 100).toFixed(1)} % (${mib(report.rssBaseline)} → ${mib(report.rssEnd)} MiB; ` +
+        `committed heap ${mib(report.heapTotalBaseline)} → ${mib(report.heapTotalEnd)} MiB, external ${mib(report.externalBaseline)} → ${mib(report.externalEnd)} MiB)`,
     );
     assert.ok(heapGrowth <= 0.1, `heap used after GC ${mib(report.heapBaseline)} → ${mib(report.heapEnd)} MiB`);
     assert.ok(report.externalEnd - report.externalBaseline <= 0.1 * report.rssBaseline, `external memory after GC ${mib(report.externalBaseline)} → ${mib(report.externalEnd)} MiB`);
