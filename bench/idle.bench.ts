@@ -30,7 +30,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeMediaServer, ours, type GcMemory, type PeerKind, type RunningPeer } from './support/peers.js';
 import { ChildServer } from './support/child-server.js';
-import { deadline, table } from './support/proc.js';
+import { deadline, resetPeakRss, table } from './support/proc.js';
 
 const N = Number(process.env.IDLE_N ?? 1000);
 const CREATE_STREAM = process.env.IDLE_STREAM === '1';
@@ -121,6 +121,7 @@ const oursWithSnapshots: PeerKind = {
       name: ours.name,
       port: server.port,
       sample: () => server.sample(),
+      resetPeakRss: () => resetPeakRss(server.pid),
       gcMemory: async () => (await server.request('gc')) as unknown as GcMemory,
       stop: () => server.stop(),
     };

@@ -21,6 +21,9 @@
  *   PEERS_LEAN_N=1000     players of phase 2 (lean); 0 skips phase 2
  *   PEERS_LEAN_SECONDS=1  phase 2's media length
  *   PEERS_PUBLISHER=ffmpeg  or `client`: our Client pushes the tags as fast as the server takes them
+ *   PEERS_WARM=1          before each measured run, the fresh server streams the same file once to
+ *                         10 lean players, unmeasured (peak RSS is reset after it): the servers' JIT
+ *                         warm-up is then out of the figures (steady state; the goals are judged cold)
  *   PEERS_PROFILE=1       + a --cpu-prof of our server in one more phase-1 run
  *   PEERS_KEEP=1          keep the rtmpdump files
  *
@@ -28,7 +31,8 @@
  * made once by ffmpeg (testsrc2 1280x720, CBR 20M; cached in the temp folder). Players connect and
  * play before the publisher. Per server and run: wall time (publish start → last player done),
  * server CPU seconds (utime+stime from /proc over that span, nginx master + worker), peak RSS
- * (VmHWM), bytes each player received, and whether each player got every audio/video packet (count
+ * (VmHWM), the CPU of its main thread (the event loop) apart from its other threads (for Node: V8's
+ * optimizing compiler and GC helpers), bytes each player received, and whether each player got every audio/video packet (count
  * and size of each, in order, against the source tags). Our server runs compiled with tsc (as in
  * production), not under tsx (BENCH_TSX=1 to change that).
  *
@@ -57,6 +61,7 @@ const LEAN_SECONDS = Number(process.env.PEERS_LEAN_SECONDS ?? 1);
 /** Runs per server and N (median reported: single runs on a shared 2-core machine vary ±40 %). */
 const REPEAT = Number(process.env.PEERS_REPEAT ?? 5);
 const PUBLISHER = process.env.PEERS_PUBLISHER === 'client' ? 'client' : 'ffmpeg';
+const WARM = process.env.PEERS_WARM === '1';
 const RUN_DEADLINE = 180_000;
 /** After the publisher is done, a player that has received nothing for this long is finished. */
 const QUIET_MS = 3000;
@@ -133,17 +138,17 @@ async function loadSource(seconds: number): Promise<Source> {
 }
 
 /** Publishes the source to the server: ffmpeg -c copy without -re (as fast as the server takes it), or our Client. */
-async function publish(port: number, source: Source, clients: Client[]): Promise<void> {
+async function publish(port: number, source: Source, clients: Client[], stream = STREAM): Promise<void> {
   const url = `rtmp://127.0.0.1:${port}/live`;
   if (PUBLISHER === 'client') {
     const publisher = new Client({ readTimeout: 0, writeTimeout: 0, connectTimeout: 20_000, commandTimeout: 20_000 });
     clients.push(publisher);
     await publisher.connect(url);
-    await publisher.publish(STREAM);
+    await publisher.publish(stream);
     for (const e of source.events!) await publisher.sendOnPublishStream(e);
     return;
   }
-  const ffmpeg = spawnTracked('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', source.file, '-c', 'copy', '-f', 'flv', `${url}/${STREAM}`], {
+  const ffmpeg = spawnTracked('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', source.file, '-c', 'copy', '-f', 'flv', `${url}/${stream}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -194,6 +199,8 @@ interface Result {
   /** The user-space and kernel parts of `cpu`. */
   userCpu: number;
   sysCpu: number;
+  /** The part of `cpu` on the main thread (the event loop); the rest ran on other threads (V8's compiler, GC helpers). */
+  mainCpu: number;
   peakRss: number;
   /** RSS with the N players connected, before any media (the server's fixed cost). */
   readyRss: number;
@@ -210,6 +217,7 @@ interface Result {
 async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKind, cpuProfDir?: string): Promise<Result> {
   const source = { audio: src.audio, video: players === 'rtmpdump' ? src.rtmpdumpVideo : src.video };
   const server: RunningPeer = await kind.start({ cpuProfDir });
+  if (WARM) await warmUp(server, src);
   const clients: Client[] = [];
   const sockets: Array<{ destroy(): void }> = [];
   const records: PlayerRecord[] = [];
@@ -324,6 +332,7 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       cpu: after.cpuSeconds - before.cpuSeconds,
       userCpu: after.userSeconds - before.userSeconds,
       sysCpu: after.systemSeconds - before.systemSeconds,
+      mainCpu: after.mainThreadSeconds - before.mainThreadSeconds,
       peakRss: after.peakRssBytes,
       readyRss: before.rssBytes,
       window: { from, to },
@@ -343,6 +352,43 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     await server.stop();
     if (dumpDir && !process.env.PEERS_KEEP) rmSync(dumpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * PEERS_WARM: the same file, once, to 10 lean players on another stream, before the measured players
+ * connect; done when each has every packet (or nothing has come for a second after the publish).
+ */
+async function warmUp(server: RunningPeer, src: Source): Promise<void> {
+  const total = src.audio.length + src.video.length;
+  const counts: number[] = [];
+  const sockets: Array<{ destroy(): void }> = [];
+  let lastAt = performance.now();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const index = counts.push(0) - 1;
+      const player = await wirePlayer(server.port, 'live', 'warm', () => {
+        counts[index]!++;
+        lastAt = performance.now();
+      });
+      sockets.push(player.socket);
+    }
+    await deadline(publish(server.port, src, [], 'warm'), RUN_DEADLINE, 'warm-up publish');
+    const publishedAt = performance.now();
+    await deadline(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (counts.every((c) => c >= total) || performance.now() - Math.max(lastAt, publishedAt) > 1000) resolve();
+          else setTimeout(check, 20);
+        };
+        check();
+      }),
+      RUN_DEADLINE,
+      'warm-up players',
+    );
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+  server.resetPeakRss();
 }
 
 const median = (values: number[]): number => {
@@ -368,6 +414,7 @@ function summarize(runs: Result[]): Summary {
     wall: median(runs.map((r) => r.wall)),
     userCpu: median(runs.map((r) => r.userCpu)),
     sysCpu: median(runs.map((r) => r.sysCpu)),
+    mainCpu: median(runs.map((r) => r.mainCpu)),
     peakRss: median(runs.map((r) => r.peakRss)),
     readyRss: median(runs.map((r) => r.readyRss)),
     completePlayers: worst.completePlayers,
@@ -404,6 +451,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`publisher: ${PUBLISHER === 'ffmpeg' ? 'ffmpeg -c copy, no -re' : 'our Client, as fast as the server takes it'}; ${REPEAT} runs per server and phase, servers alternating; node ${process.version}`);
+  console.log(WARM ? 'servers warm: each streamed the file once to 10 lean players before the measured run (PEERS_WARM=1)' : 'servers cold: a fresh server per run, JIT warm-up included');
   // The floor under any Node server's RSS, for reading the RSS goal.
   const bare = spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 300)'], { encoding: 'utf8' });
   console.log(`a bare Node process (node -e, idle): RSS ${mib(Number(bare.stdout))} MiB`);
@@ -419,7 +467,7 @@ async function main(): Promise<void> {
           const r = await runOne(k, n, phase.source, players);
           runs.get(k.name)!.push(r);
           console.log(
-            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete`,
+            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete`,
           );
         } catch (err) {
           console.log(`  ${k.name} N=${n} ${players}: FAILED: ${(err as Error).message}`);
@@ -429,7 +477,7 @@ async function main(): Promise<void> {
     for (const k of available) {
       const done = runs.get(k.name)!;
       if (done.length === 0) {
-        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
+        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, mainCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
         continue;
       }
       results.push(summarize(done));
@@ -438,7 +486,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
+      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'event loop s', 'other threads s', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
       results.map((r) => [
         r.server,
         r.players,
@@ -448,6 +496,8 @@ async function main(): Promise<void> {
         r.cpu.toFixed(2),
         r.userCpu.toFixed(2),
         r.sysCpu.toFixed(2),
+        r.mainCpu.toFixed(2),
+        (r.cpu - r.mainCpu).toFixed(2),
         mib(r.readyRss),
         mib(r.peakRss),
         r.completePerRun,

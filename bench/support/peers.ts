@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildServer } from './child-server.js';
-import { onExitCleanup, processTree, sampleProcess, spawnTracked, stopChild, type ProcSample } from './proc.js';
+import { onExitCleanup, processTree, resetPeakRss, sampleProcess, spawnTracked, stopChild, type ProcSample } from './proc.js';
 
 export const PEERS_DIR = join(tmpdir(), 'rtmp-pipeline-peers');
 const NMS_DIR = join(PEERS_DIR, 'nms');
@@ -33,6 +33,8 @@ export interface RunningPeer {
   name: string;
   port: number;
   sample(): ProcSample;
+  /** Peak RSS from now on (after a warm-up). */
+  resetPeakRss(): void;
   /** Node servers only: their memory after a full GC (they run with --expose-gc). */
   gcMemory?(): Promise<GcMemory>;
   stop(): Promise<void>;
@@ -85,7 +87,7 @@ export const ours: PeerKind = {
   ensure: () => undefined,
   async start(options = {}) {
     const server = await ChildServer.start('rtmp-server-child.ts', { cpuProfDir: options.cpuProfDir });
-    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), gcMemory: async () => (await server.request('gc')) as unknown as GcMemory, stop: () => server.stop() };
+    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), gcMemory: async () => (await server.request('gc')) as unknown as GcMemory, stop: () => server.stop() };
   },
 };
 
@@ -98,7 +100,7 @@ export const oursLargeBacklog: PeerKind = {
   ensure: () => undefined,
   async start(options = {}) {
     const server = await ChildServer.start('rtmp-server-child.ts', { cpuProfDir: options.cpuProfDir, env: { BENCH_MAX_PLAYER_BACKLOG: String(64 << 20) } });
-    return { name: 'rtmp-pipeline/64MiB', port: server.port, sample: () => server.sample(), stop: () => server.stop() };
+    return { name: 'rtmp-pipeline/64MiB', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), stop: () => server.stop() };
   },
 };
 
@@ -159,7 +161,7 @@ export const nodeMediaServer: PeerKind = {
       await stopChild(child, 'SIGKILL');
       throw err;
     }
-    return { name: 'node-media-server', port, sample: () => sampleProcess(child.pid!), gcMemory, stop: () => stopChild(child) };
+    return { name: 'node-media-server', port, sample: () => sampleProcess(child.pid!), resetPeakRss: () => resetPeakRss(child.pid!), gcMemory, stop: () => stopChild(child) };
   },
 };
 
@@ -244,6 +246,7 @@ ${options.applications ?? `    application live {
     name: 'nginx-rtmp',
     port,
     sample: () => sampleProcess(child.pid!, true),
+    resetPeakRss: () => resetPeakRss(child.pid!, true),
     stop: async () => {
       // SIGTERM: fast shutdown of master and worker (the worker is the master's child, gone with it).
       await stopChild(child, 'SIGTERM');

@@ -3,7 +3,7 @@
  * always killed (normal end, failure, SIGINT/SIGTERM), and small formatting helpers.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every common kernel). */
 const CLOCK_TICKS = 100;
@@ -15,6 +15,11 @@ export interface ProcSample {
   userSeconds: number;
   /** The stime part (kernel: socket writes, page faults...). */
   systemSeconds: number;
+  /**
+   * CPU of each process's main thread (utime + stime), seconds: for Node, the event loop. The rest
+   * of `cpuSeconds` is its other threads: V8's optimizing compiler and GC helpers, libuv's pool.
+   */
+  mainThreadSeconds: number;
   /** Minor page faults (first touches of fresh memory: paid in kernel time). */
   minorFaults: number;
   /** Sum of VmHWM (peak resident set) over the tree, bytes. */
@@ -23,9 +28,9 @@ export interface ProcSample {
   rssBytes: number;
 }
 
-function statOf(pid: number): { cpu: number; user: number; system: number; ppid: number; minorFaults: number } | undefined {
+function statOf(pid: number, path = `/proc/${pid}/stat`): { cpu: number; user: number; system: number; ppid: number; minorFaults: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces: fields after its closing parenthesis are fixed.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
@@ -68,6 +73,14 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
+/**
+ * Resets the peak RSS (VmHWM) of `pid` (and its descendants when `tree`) to the current RSS
+ * (`/proc/<pid>/clear_refs`, Linux ≥ 4.0): a peak measured after a warm-up is the measured run's.
+ */
+export function resetPeakRss(pid: number, tree = false): void {
+  for (const p of tree ? processTree(pid) : [pid]) writeFileSync(`/proc/${p}/clear_refs`, '5');
+}
+
 /** CPU and memory of `pid` (and its descendants when `tree`). */
 export function sampleProcess(pid: number, tree = false): ProcSample {
   const pids = tree ? processTree(pid) : [pid];
@@ -77,8 +90,10 @@ export function sampleProcess(pid: number, tree = false): ProcSample {
   let peakRssBytes = 0;
   let rssBytes = 0;
   let minorFaults = 0;
+  let mainThreadSeconds = 0;
   for (const p of pids) {
     const stat = statOf(p);
+    mainThreadSeconds += statOf(p, `/proc/${p}/task/${p}/stat`)?.cpu ?? 0;
     cpuSeconds += stat?.cpu ?? 0;
     userSeconds += stat?.user ?? 0;
     systemSeconds += stat?.system ?? 0;
@@ -86,7 +101,7 @@ export function sampleProcess(pid: number, tree = false): ProcSample {
     peakRssBytes += statusKb(p, 'VmHWM');
     rssBytes += statusKb(p, 'VmRSS');
   }
-  return { cpuSeconds, userSeconds, systemSeconds, minorFaults, peakRssBytes, rssBytes };
+  return { cpuSeconds, userSeconds, systemSeconds, mainThreadSeconds, minorFaults, peakRssBytes, rssBytes };
 }
 
 // --- children that never outlive the bench ----------------------------------------------------------
