@@ -204,6 +204,8 @@ interface Result {
   peakRss: number;
   /** RSS with the N players connected, before any media (the server's fixed cost). */
   readyRss: number;
+  /** Ours: media messages the server dropped for players that fell behind, connections its memory budget closed. */
+  losses?: { players: number; dropped: number; budgetClosed: number };
   /** The measured span on the monotonic clock (to cut a CPU profile to it). */
   window?: ProfileWindow;
   minBytes: number;
@@ -304,6 +306,8 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     const wall = (lastPacket - t0) / 1000;
     const after = server.sample();
     const to = monotonicMicros();
+    // Asked while the players are still connected (the counts live on their connections).
+    const losses = await server.losses?.();
     // Stop the rtmpdump players (they flush and close their files) and read what each wrote.
     await Promise.all(
       dumps.map(async ({ player, rec }) => {
@@ -336,6 +340,7 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       peakRss: after.peakRssBytes,
       readyRss: before.rssBytes,
       window: { from, to },
+      losses,
       minBytes: Math.min(...bytes),
       avgBytes: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
       completePlayers,
@@ -467,7 +472,8 @@ async function main(): Promise<void> {
           const r = await runOne(k, n, phase.source, players);
           runs.get(k.name)!.push(r);
           console.log(
-            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete`,
+            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
+              (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : ''),
           );
         } catch (err) {
           console.log(`  ${k.name} N=${n} ${players}: FAILED: ${(err as Error).message}`);

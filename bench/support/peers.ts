@@ -35,6 +35,8 @@ export interface RunningPeer {
   sample(): ProcSample;
   /** Peak RSS from now on (after a warm-up). */
   resetPeakRss(): void;
+  /** Ours only: players still attached, media messages its players lost to overflow, connections its memory budget closed. */
+  losses?(): Promise<{ players: number; dropped: number; budgetClosed: number }>;
   /** Node servers only: their memory after a full GC (they run with --expose-gc). */
   gcMemory?(): Promise<GcMemory>;
   stop(): Promise<void>;
@@ -82,12 +84,17 @@ async function waitListening(port: number, child: ChildProcess, what: string, ti
   }
 }
 
+async function losses(server: ChildServer): Promise<{ players: number; dropped: number; budgetClosed: number }> {
+  const stats = await server.request('stats');
+  return { players: Number(stats.players), dropped: Number(stats.dropped), budgetClosed: Number(stats.budgetClosed) };
+}
+
 export const ours: PeerKind = {
   name: 'rtmp-pipeline',
   ensure: () => undefined,
   async start(options = {}) {
     const server = await ChildServer.start('rtmp-server-child.ts', { cpuProfDir: options.cpuProfDir });
-    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), gcMemory: async () => (await server.request('gc')) as unknown as GcMemory, stop: () => server.stop() };
+    return { name: 'rtmp-pipeline', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), losses: () => losses(server), gcMemory: async () => (await server.request('gc')) as unknown as GcMemory, stop: () => server.stop() };
   },
 };
 
@@ -100,7 +107,7 @@ export const oursLargeBacklog: PeerKind = {
   ensure: () => undefined,
   async start(options = {}) {
     const server = await ChildServer.start('rtmp-server-child.ts', { cpuProfDir: options.cpuProfDir, env: { BENCH_MAX_PLAYER_BACKLOG: String(64 << 20) } });
-    return { name: 'rtmp-pipeline/64MiB', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), stop: () => server.stop() };
+    return { name: 'rtmp-pipeline/64MiB', port: server.port, sample: () => server.sample(), resetPeakRss: () => resetPeakRss(server.pid), losses: () => losses(server), stop: () => server.stop() };
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Our Server in a child process of its own, so a bench can read its CPU seconds and peak RSS from
  * /proc. Started with fork() (IPC channel): sends { port } once listening, then answers
- *   'stats' → { connections, dropped }   (dropped: media messages players lost to overflow)
+ *   'stats' → { connections, players, dropped, budgetClosed }   (dropped: media messages players lost to
+ *             overflow; budgetClosed: connections the memory budget closed)
  *   'gc'    → process.memoryUsage()      (after a full GC; needs --expose-gc)
  *   'heap-snapshot' → { file }           (v8.writeHeapSnapshot into BENCH_SNAPSHOT_DIR, after a full GC)
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
@@ -44,7 +45,9 @@ function players(): number {
 let heapSession: Session | undefined;
 
 process.on('message', (msg: string) => {
-  if (msg === 'stats') process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped() });
+  if (msg === 'stats') {
+    process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped(), budgetClosed: server.memory.stats().closedConnections });
+  }
   else if (msg === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
