@@ -28,7 +28,18 @@ export interface ProcSample {
   rssBytes: number;
 }
 
-function statOf(pid: number, path = `/proc/${pid}/stat`): { cpu: number; user: number; system: number; ppid: number; minorFaults: number } | undefined {
+/** Fields of a /proc stat file (a process's, or one thread's under /proc/<pid>/task). */
+interface Stat {
+  /** The command name (field 2). */
+  comm: string;
+  cpu: number;
+  user: number;
+  system: number;
+  ppid: number;
+  minorFaults: number;
+}
+
+function statOf(pid: number, path = `/proc/${pid}/stat`): Stat | undefined {
   try {
     const text = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces: fields after its closing parenthesis are fixed.
@@ -37,7 +48,7 @@ function statOf(pid: number, path = `/proc/${pid}/stat`): { cpu: number; user: n
     const user = Number(fields[11]) / CLOCK_TICKS;
     const system = Number(fields[12]) / CLOCK_TICKS;
     // minflt is field 10.
-    return { ppid: Number(fields[1]), cpu: user + system, user, system, minorFaults: Number(fields[7]) };
+    return { comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: Number(fields[1]), cpu: user + system, user, system, minorFaults: Number(fields[7]) };
   } catch {
     return undefined;
   }
@@ -222,19 +233,12 @@ export function threadCpu(pid: number): Map<string, number> {
     return out;
   }
   for (const tid of tids) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // Node leaves most threads unnamed ("node"): the main thread is the one whose id is the pid.
-      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#').trim();
-      const name = Number(tid) === pid ? 'main thread' : `other ${comm}`;
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      const user = Number(fields[11]) / CLOCK_TICKS;
-      const system = Number(fields[12]) / CLOCK_TICKS;
-      out.set(`${name} user`, (out.get(`${name} user`) ?? 0) + user);
-      out.set(`${name} sys`, (out.get(`${name} sys`) ?? 0) + system);
-    } catch {
-      // the thread ended between the listing and the read
-    }
+    const stat = statOf(pid, `/proc/${pid}/task/${tid}/stat`);
+    if (!stat) continue; // the thread ended between the listing and the read
+    // Node leaves most threads unnamed ("node"): the main thread is the one whose id is the pid.
+    const name = Number(tid) === pid ? 'main thread' : `other ${stat.comm.replace(/[0-9]+$/, '#').trim()}`;
+    out.set(`${name} user`, (out.get(`${name} user`) ?? 0) + stat.user);
+    out.set(`${name} sys`, (out.get(`${name} sys`) ?? 0) + stat.system);
   }
   return out;
 }

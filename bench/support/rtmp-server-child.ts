@@ -47,8 +47,7 @@ let heapSession: Session | undefined;
 process.on('message', (msg: string) => {
   if (msg === 'stats') {
     process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped(), budgetClosed: server.memory.stats().closedConnections });
-  }
-  else if (msg === 'gc') {
+  } else if (msg === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
     process.send!({ kind: 'gc', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
