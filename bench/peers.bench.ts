@@ -50,7 +50,7 @@ import { readFlvTags } from '../spec/helpers/flv-tags.js';
 import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
 import { ensureRtmpdump, rtmpdumpPlayer, type RtmpdumpPlayer } from './support/rtmpdump-player.js';
 import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
-import { deadline, mapLimit, mib, spawnTracked, table } from './support/proc.js';
+import { deadline, mapLimit, kib, mib, spawnTracked, table } from './support/proc.js';
 import { wirePlayer } from './support/wire-rtmp.js';
 
 const COUNTS = (process.env.PEERS_N ?? '100').split(',').map(Number);
@@ -201,6 +201,9 @@ interface Result {
   sysCpu: number;
   /** The part of `cpu` on the main thread (the event loop); the rest ran on other threads (V8's compiler, GC helpers). */
   mainCpu: number;
+  /** Write system calls of the server (`syscw`) and their mean size: how its socket writes were batched. */
+  writeCalls: number;
+  writeMean: number;
   peakRss: number;
   /** RSS with the N players connected, before any media (the server's fixed cost). */
   readyRss: number;
@@ -337,6 +340,8 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       userCpu: after.userSeconds - before.userSeconds,
       sysCpu: after.systemSeconds - before.systemSeconds,
       mainCpu: after.mainThreadSeconds - before.mainThreadSeconds,
+      writeCalls: after.writeCalls - before.writeCalls,
+      writeMean: (after.writtenBytes - before.writtenBytes) / Math.max(1, after.writeCalls - before.writeCalls),
       peakRss: after.peakRssBytes,
       readyRss: before.rssBytes,
       window: { from, to },
@@ -420,6 +425,8 @@ function summarize(runs: Result[]): Summary {
     userCpu: median(runs.map((r) => r.userCpu)),
     sysCpu: median(runs.map((r) => r.sysCpu)),
     mainCpu: median(runs.map((r) => r.mainCpu)),
+    writeCalls: median(runs.map((r) => r.writeCalls)),
+    writeMean: median(runs.map((r) => r.writeMean)),
     peakRss: median(runs.map((r) => r.peakRss)),
     readyRss: median(runs.map((r) => r.readyRss)),
     completePlayers: worst.completePlayers,
@@ -472,7 +479,7 @@ async function main(): Promise<void> {
           const r = await runOne(k, n, phase.source, players);
           runs.get(k.name)!.push(r);
           console.log(
-            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
+            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
               (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : ''),
           );
         } catch (err) {
@@ -483,7 +490,7 @@ async function main(): Promise<void> {
     for (const k of available) {
       const done = runs.get(k.name)!;
       if (done.length === 0) {
-        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, mainCpu: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
+        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, mainCpu: NaN, writeCalls: NaN, writeMean: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
         continue;
       }
       results.push(summarize(done));
@@ -492,7 +499,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'event loop s', 'other threads s', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
+      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'event loop s', 'other threads s', 'write calls', 'KiB per write', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
       results.map((r) => [
         r.server,
         r.players,
@@ -504,6 +511,8 @@ async function main(): Promise<void> {
         r.sysCpu.toFixed(2),
         r.mainCpu.toFixed(2),
         (r.cpu - r.mainCpu).toFixed(2),
+        r.writeCalls,
+        kib(r.writeMean),
         mib(r.readyRss),
         mib(r.peakRss),
         r.completePerRun,

@@ -26,6 +26,10 @@ export interface ProcSample {
   peakRssBytes: number;
   /** Sum of VmRSS now, bytes. */
   rssBytes: number;
+  /** write/writev/sendmsg-type system calls so far (`syscw` of /proc/<pid>/io): how the bytes were batched. */
+  writeCalls: number;
+  /** Bytes those calls wrote (`wchar`). */
+  writtenBytes: number;
 }
 
 /** Fields of a /proc stat file (a process's, or one thread's under /proc/<pid>/task). */
@@ -51,6 +55,17 @@ function statOf(pid: number, path = `/proc/${pid}/stat`): Stat | undefined {
     return { comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: Number(fields[1]), cpu: user + system, user, system, minorFaults: Number(fields[7]) };
   } catch {
     return undefined;
+  }
+}
+
+/** `syscw` and `wchar` of /proc/<pid>/io (zero when it cannot be read). */
+function ioOf(pid: number): { calls: number; bytes: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (key: string): number => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { calls: field('syscw'), bytes: field('wchar') };
+  } catch {
+    return { calls: 0, bytes: 0 };
   }
 }
 
@@ -102,7 +117,12 @@ export function sampleProcess(pid: number, tree = false): ProcSample {
   let rssBytes = 0;
   let minorFaults = 0;
   let mainThreadSeconds = 0;
+  let writeCalls = 0;
+  let writtenBytes = 0;
   for (const p of pids) {
+    const io = ioOf(p);
+    writeCalls += io.calls;
+    writtenBytes += io.bytes;
     const stat = statOf(p);
     mainThreadSeconds += statOf(p, `/proc/${p}/task/${p}/stat`)?.cpu ?? 0;
     cpuSeconds += stat?.cpu ?? 0;
@@ -112,7 +132,7 @@ export function sampleProcess(pid: number, tree = false): ProcSample {
     peakRssBytes += statusKb(p, 'VmHWM');
     rssBytes += statusKb(p, 'VmRSS');
   }
-  return { cpuSeconds, userSeconds, systemSeconds, mainThreadSeconds, minorFaults, peakRssBytes, rssBytes };
+  return { cpuSeconds, userSeconds, systemSeconds, mainThreadSeconds, minorFaults, peakRssBytes, rssBytes, writeCalls, writtenBytes };
 }
 
 // --- children that never outlive the bench ----------------------------------------------------------
@@ -212,6 +232,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
+export const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
 
 /** A markdown table. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {

@@ -82,3 +82,22 @@ async function startHeapSampling(): Promise<void> {
 
 await server.listen();
 process.send!({ kind: 'listening', port: server.address()!.port });
+
+if (process.env.BENCH_MEM_PEAK) {
+  const v8 = await import('node:v8');
+  const peak: Record<string, number> = {};
+  let atRssPeak: Record<string, number> = {};
+  const t = setInterval(() => {
+    const m = process.memoryUsage() as unknown as Record<string, number>;
+    const spaces: Record<string, number> = {};
+    for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = s.physical_space_size;
+    const all = { ...m, ...spaces };
+    for (const [k, v] of Object.entries(all)) peak[k] = Math.max(peak[k] ?? 0, v);
+    if (m.rss >= (atRssPeak.rss ?? 0)) atRssPeak = all;
+  }, 2);
+  t.unref();
+  process.on('exit', () => {
+    const f = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k}=${(v / 1048576).toFixed(1)}`).join(' ');
+    process.stderr.write(`MEMPEAK max: ${f(peak)}\nMEMPEAK at rss peak: ${f(atRssPeak)}\n`);
+  });
+}

@@ -10,3 +10,4 @@ export * from './promise-like.js';
 export * from './command-args.js';
 export * from './netconnection.js';
 export * from './netstream.js';
+export * from './shared-event.js';

@@ -7,13 +7,13 @@
  * player, so the chunk layer serializes it once per header shape, however many players send it.
  * After each fan-out the stream's flow control may hold the publisher (lib/server/fanout-flow.ts).
  */
-import type { StreamType, DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
+import { SharedEvent, type StreamType, type DataEvent, type MediaEvent, type RtmpEvent } from '../command/index.js';
 import { isAudioSequenceHeader, SET_DATA_FRAME, getMetadata, stripSetDataFrame, VideoPacketType, isKeyframe, isVideoSequenceEnd, isVideoSequenceHeader, videoExPacketType } from '../message/index.js';
 import { SharedFrame, ownsItsMemory } from '../chunk/index.js';
 import { MessageType } from '../message/index.js';
 import { GopCache, type CachedMedia, type GopCacheLimits } from './gop-cache.js';
 import { StatusCode, statusInfo, type StatusInfo } from './status.js';
-import { DEFAULT_MAX_PLAYER_BACKLOG, type Subscriber, type SubscriberTarget } from './subscriber.js';
+import { DEFAULT_MAX_PLAYER_BACKLOG, type MediaFlags, type Subscriber, type SubscriberTarget } from './subscriber.js';
 import { FanoutFlow, resolveFanoutLimits, type FanoutFlowSettings } from './fanout-flow.js';
 import { DEFAULT_MEMORY_BUDGET } from './memory-budget.js';
 
@@ -58,13 +58,41 @@ export interface StreamRegistryOptions {
   flow?: FanoutFlowSettings;
 }
 
+/** An onStatus command on message stream `streamId`. */
+function statusEvent(streamId: number, info: StatusInfo): RtmpEvent {
+  return { kind: 'command', streamId, timestamp: 0, name: 'onStatus', transactionId: 0, commandObject: null, args: [info] };
+}
+
+function streamEvent(event: 'StreamBegin' | 'StreamEOF', streamId: number): RtmpEvent {
+  return { kind: 'userControl', streamId: 0, timestamp: 0, event: { event, streamId } };
+}
+
 /** An onStatus command on a player's or publisher's stream. */
 export function sendStatus(target: SubscriberTarget, streamId: number, info: StatusInfo): void {
-  target.send({ kind: 'command', streamId, timestamp: 0, name: 'onStatus', transactionId: 0, commandObject: null, args: [info] });
+  target.send(statusEvent(streamId, info));
 }
 
 export function sendStreamEvent(target: SubscriberTarget, event: 'StreamBegin' | 'StreamEOF', streamId: number): void {
-  target.send({ kind: 'userControl', streamId: 0, timestamp: 0, event: { event, streamId } } satisfies RtmpEvent);
+  target.send(streamEvent(event, streamId));
+}
+
+/** The same onStatus for every player of a stream, encoded once. */
+function sharedStatus(code: StatusCode, description: string, details: string): SharedEvent {
+  return new SharedEvent(statusEvent(0, statusInfo('status', code, description, { details })));
+}
+
+function sharedStreamEvent(event: 'StreamBegin' | 'StreamEOF'): SharedEvent {
+  return new SharedEvent(streamEvent(event, 0));
+}
+
+/**
+ * One media message to every player, as one shared frame. A function of its own: the loop is what
+ * runs hot, and kept apart it is optimized once, while the classification around it in `media`
+ * (keyframes, headers, the cache) stays out of the optimized code and cannot deoptimize it.
+ */
+function offerToPlayers(players: Set<Subscriber>, kind: 'audio' | 'video', timestamp: number, payload: Buffer, flags: MediaFlags): void {
+  const frame = new SharedFrame(kind === 'audio' ? MessageType.Audio : MessageType.Video, timestamp, payload);
+  for (const player of players) player.offerMedia(kind, timestamp, payload, frame, flags);
 }
 
 export class StreamRegistry {
@@ -120,11 +148,13 @@ export class StreamRegistry {
     stream.hasVideo = false;
     stream.hasAudio = false;
     // Players that waited: the stream (re)starts on their message stream.
+    const begin = sharedStreamEvent('StreamBegin');
+    const notify = sharedStatus(StatusCode.PlayPublishNotify, `${name} is now published.`, name);
     for (const player of stream.players) {
       player.needVideoKeyframe = false;
       player.dropping = false;
-      sendStreamEvent(player.target, 'StreamBegin', player.streamId);
-      sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayPublishNotify, `${name} is now published.`, { details: name }));
+      player.sendShared(begin);
+      player.sendShared(notify);
     }
     return stream;
   }
@@ -138,9 +168,11 @@ export class StreamRegistry {
     stream.publisher = undefined;
     stream.flow.setSource(undefined);
     stream.cache.clear();
+    const notify = sharedStatus(StatusCode.PlayUnpublishNotify, `${stream.name} is now unpublished.`, stream.name);
+    const eof = sharedStreamEvent('StreamEOF');
     for (const player of stream.players) {
-      sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayUnpublishNotify, `${stream.name} is now unpublished.`, { details: stream.name }));
-      sendStreamEvent(player.target, 'StreamEOF', player.streamId);
+      player.sendShared(notify);
+      player.sendShared(eof);
     }
     this.prune(stream);
   }
@@ -196,10 +228,7 @@ export class StreamRegistry {
     }
     // Metadata (colorInfo) and SequenceEnd go out like headers: never dropped while a player catches up.
     const flags = { keyframe, sequenceHeader: sequenceHeader || videoMetadata || sequenceEnd, streamHasVideo: stream.hasVideo };
-    if (stream.players.size > 0) {
-      const frame = new SharedFrame(kind === 'audio' ? MessageType.Audio : MessageType.Video, event.timestamp, payload);
-      for (const player of stream.players) player.offerMedia(kind, event.timestamp, payload, frame, flags);
-    }
+    if (stream.players.size > 0) offerToPlayers(stream.players, kind, event.timestamp, payload, flags);
     stream.flow.afterFanout();
   }
 
@@ -213,7 +242,8 @@ export class StreamRegistry {
     if (event.name === SET_DATA_FRAME && values.length === 0) return;
     if (getMetadata(values) !== undefined && this.cacheEnabled) stream.cache.metadata = values;
     const name = typeof values[0] === 'string' ? values[0] : '';
-    for (const player of stream.players) player.sendData(name, values.slice(1), event.timestamp);
+    const shared = new SharedEvent({ kind: 'data', streamId: 0, timestamp: event.timestamp, name, values: values.slice(1) });
+    for (const player of stream.players) player.sendShared(shared);
   }
 
   /** Graceful shutdown: every player and publisher hears that its stream ends. */
@@ -224,9 +254,11 @@ export class StreamRegistry {
         sendStatus(publisher.target, publisher.streamId, statusInfo('status', StatusCode.UnpublishSuccess, `${stream.name} is now unpublished.`, { details: stream.name }));
         this.unpublish(stream);
       } else {
+        const stop = sharedStatus(StatusCode.PlayStop, `Stopped playing ${stream.name}.`, stream.name);
+        const eof = sharedStreamEvent('StreamEOF');
         for (const player of stream.players) {
-          sendStatus(player.target, player.streamId, statusInfo('status', StatusCode.PlayStop, `Stopped playing ${stream.name}.`, { details: stream.name }));
-          sendStreamEvent(player.target, 'StreamEOF', player.streamId);
+          player.sendShared(stop);
+          player.sendShared(eof);
         }
       }
     }

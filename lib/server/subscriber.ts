@@ -15,13 +15,15 @@
  * player's vote (`votesOnFlow`).
  */
 import type { SharedFrame } from '../chunk/index.js';
-import type { DataEvent, MediaEvent, RtmpEvent } from '../command/index.js';
+import type { DataEvent, MediaEvent, RtmpEvent, SharedEvent } from '../command/index.js';
 
 /** What a subscriber writes to: a server connection (or a test double). */
 export interface SubscriberTarget {
   send(event: RtmpEvent): boolean;
   /** `send` of a shared frame on message stream `streamId`, when the target has a cheaper path for it. */
   sendFrame?(kind: 'audio' | 'video', frame: SharedFrame, streamId: number): boolean;
+  /** `send` of an event many targets send (encoded once), on message stream `streamId`. */
+  sendShared?(shared: SharedEvent, streamId: number): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly outboundBacklog: number;
   readonly closed: boolean;
@@ -130,6 +132,13 @@ export class Subscriber {
   sendData(name: string, values: unknown[], timestamp: number): void {
     const event: DataEvent = { kind: 'data', streamId: this.streamId, timestamp, name, values };
     this.target.send(event);
+  }
+
+  /** An event every player of the stream gets (status, metadata): encoded once for all of them. */
+  sendShared(shared: SharedEvent): void {
+    const target = this.target;
+    if (target.sendShared) target.sendShared(shared, this.streamId);
+    else target.send(shared.eventOn(this.streamId));
   }
 
   private write(kind: 'audio' | 'video', timestamp: number, payload: Buffer, frame: SharedFrame | undefined): boolean {

@@ -20,7 +20,7 @@ import { readUntilNull } from './read-loop.js';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { type ChunkDecoder, type ChunkEncoder, type MemoryAccount, type MessageAssembler, type MessageChunker, type SharedFrame } from '../chunk/index.js';
-import { decodeErrorInfo, encodeEvent, encodeReply, isPromiseLike, type CommandDecoder, type CommandEncoder, type CommandEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
+import { decodeErrorInfo, encodeEvent, encodeReply, isPromiseLike, type CommandDecoder, type CommandEncoder, type CommandEvent, type ObjectEncodingState, type RtmpEvent, type SharedEvent } from '../command/index.js';
 import { CommandError, ErrorCode, RtmpError, SessionError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { type Message, MessageType, type ProtocolControl } from '../message/index.js';
@@ -296,13 +296,12 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
    * An event the layers cannot send (a typed error from a core or a stage) closes the connection.
    */
   send(event: RtmpEvent): boolean {
-    const path = this.outbound;
-    if (!path || this.ended || !path.writable) return false;
+    const path = this.openPath();
+    if (!path) return false;
     try {
       return path.send(event);
     } catch (err) {
-      this.destroy(asError(err));
-      return false;
+      return this.sendFailed(err);
     }
   }
 
@@ -311,14 +310,36 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
    * Players in the same header state write the same bytes, serialized once (see `SharedFrame`).
    */
   sendFrame(kind: 'audio' | 'video', frame: SharedFrame, streamId: number): boolean {
-    const path = this.outbound;
-    if (!path || this.ended || !path.writable) return false;
+    const path = this.openPath();
+    if (!path) return false;
     try {
       return path.sendFrame(kind, frame, streamId);
     } catch (err) {
-      this.destroy(asError(err));
-      return false;
+      return this.sendFailed(err);
     }
+  }
+
+  /** Send one event of many connections' (a stream's status or metadata to all its players) on message stream `streamId`. */
+  sendShared(shared: SharedEvent, streamId: number): boolean {
+    const path = this.openPath();
+    if (!path) return false;
+    try {
+      return path.sendShared(shared, streamId);
+    } catch (err) {
+      return this.sendFailed(err);
+    }
+  }
+
+  /** The outbound path while it still takes writes. */
+  private openPath(): OutboundPath | undefined {
+    const path = this.outbound;
+    return path && !this.ended && path.writable ? path : undefined;
+  }
+
+  /** What a core or stage threw for an event it cannot send closes the connection. */
+  private sendFailed(err: unknown): false {
+    this.destroy(asError(err));
+    return false;
   }
 
   /** Send a raw message (the seed's WriteMessage). Returns a promise that settles once it is queued. */

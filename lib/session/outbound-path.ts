@@ -17,7 +17,7 @@
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ChunkEncoder, ChunkWriter, MessageChunker, type SharedFrame } from '../chunk/index.js';
-import { CommandEncoder, OutboundChunkStream, encodeEvent, type ObjectEncodingState, type RtmpEvent } from '../command/index.js';
+import { CommandEncoder, OutboundChunkStream, encodeEvent, type ObjectEncodingState, type RtmpEvent, type SharedEvent } from '../command/index.js';
 import { StageChain, reserveListeners, type Boundary, type StageSplices } from './stage-chain.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -118,6 +118,20 @@ export class OutboundPath {
     if (from === EVENTS) return this.head.write({ kind, streamId, timestamp: frame.timestamp, payload: frame.payload, frame } satisfies RtmpEvent);
     const message = { chunkStreamId, messageStreamId: streamId, timestamp: frame.timestamp, type: frame.type, length: frame.payload.length, data: frame.payload, frame };
     if (from === MESSAGES) return this.head.write(message);
+    return this.writeChunks(this.writer.chunk(message));
+  }
+
+  /**
+   * Sends one event of many connections' (`SharedEvent`) on message stream `streamId`: encoded once
+   * per object encoding, its bytes serialized once per header shape. A stage before the 'bytes'
+   * boundary gets an event or message of its own.
+   */
+  sendShared(shared: SharedEvent, streamId: number): boolean {
+    const from = this.adaptedFrom;
+    if (from === EVENTS) return this.head.write(shared.eventOn(streamId));
+    const message = shared.messageOn(this.options.encoding, streamId);
+    if (from >= BYTES) return this.writeBytes(this.writer.serialize(message));
+    if (from === MESSAGES) return this.head.write({ ...message });
     return this.writeChunks(this.writer.chunk(message));
   }
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Duplex, PassThrough, Transform } from 'node:stream';
 import { OutboundChunkState, serializeMessage, SharedFrame } from '../../lib/chunk/index.js';
-import { encodeEvent, type RtmpEvent } from '../../lib/command/index.js';
+import { SharedEvent, encodeEvent, type RtmpEvent } from '../../lib/command/index.js';
 import { MessageType } from '../../lib/message/index.js';
 import { RtmpConnection } from '../../lib/session/connection.js';
 import type { Boundary } from '../../lib/session/stage-chain.js';
@@ -147,5 +147,38 @@ for (const stage of [undefined, 'messages', 'chunks'] as const) {
     await finished;
     assert.equal(conn.outboundBacklog, 0, 'nothing left once the socket took it all');
     conn.destroy();
+  });
+}
+
+for (const boundary of [undefined, ...BOUNDARIES]) {
+  test(`a shared event (SharedEvent) arrives as the connection's own would (${boundary ? `a stage at '${boundary}'` : 'inline'})`, async () => {
+    const pair = await plainPair();
+    try {
+      pair.server.enableQueue();
+      const stage = boundary ? tap(boundary) : undefined;
+      if (boundary) pair.client.splice('outbound', boundary, stage!);
+      const info = { level: 'status', code: 'NetStream.Play.PublishNotify', description: 'a is now published.' };
+      const shares = [
+        new SharedEvent({ kind: 'command', streamId: 0, timestamp: 0, name: 'onStatus', transactionId: 0, commandObject: null, args: [{ ...info }] }),
+        new SharedEvent({ kind: 'userControl', streamId: 0, timestamp: 0, event: { event: 'StreamBegin', streamId: 0 } }),
+        new SharedEvent({ kind: 'data', streamId: 0, timestamp: 40, name: 'onMetaData', values: [{ width: 1280 }] }),
+      ];
+      for (const share of shares) pair.client.sendShared(share, 3);
+      const got: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        const e = (await pair.server.readEvent())!;
+        if (e.kind === 'command') got.push([e.name, e.streamId, e.args]);
+        else if (e.kind === 'userControl') got.push(e.event);
+        else if (e.kind === 'data') got.push([e.name, e.streamId, e.timestamp, e.values]);
+      }
+      assert.deepEqual(got, [
+        ['onStatus', 3, [info]],
+        { event: 'StreamBegin', streamId: 3 },
+        ['onMetaData', 3, 40, [{ width: 1280 }]],
+      ]);
+      if (stage) assert.ok(stage.seen >= 3 || (boundary === 'bytes' && stage.seen > 0), `the '${boundary}' stage saw them (${stage.seen})`);
+    } finally {
+      await pair.close();
+    }
   });
 }
