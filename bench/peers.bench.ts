@@ -15,6 +15,7 @@
  *   PEERS_SERVERS=rtmp-pipeline,node-media-server   also: rtmp-pipeline/64MiB (ours with a 64 MiB player
  *                                                   backlog), nginx-rtmp (1 worker, installed with apt)
  *   PEERS_REPEAT=5        runs per server in each phase (median CPU / RSS; delivery: every run listed)
+ *   PEERS_WARMUP_ROUNDS=1 unmeasured rounds of every server before each phase's measured ones
  *   PEERS_N=100           players of phase 1 (a list: 20,100 runs each)
  *   PEERS_PLAYERS=rtmpdump  phase 1's players: rtmpdump | lean | client (our full Client) | both (lean, then rtmpdump)
  *   PEERS_SECONDS=10      phase 1's media length
@@ -32,9 +33,11 @@
  * play before the publisher. Per server and run: wall time (publish start → last player done),
  * server CPU seconds (utime+stime from /proc over that span, nginx master + worker), peak RSS
  * (VmHWM), the CPU of its main thread (the event loop) apart from its other threads (for Node: V8's
- * optimizing compiler and GC helpers), bytes each player received, and whether each player got every audio/video packet (count
- * and size of each, in order, against the source tags). Our server runs compiled with tsc (as in
- * production), not under tsx (BENCH_TSX=1 to change that).
+ * optimizing compiler and GC helpers), its write system calls and their mean size, the most memory
+ * the kernel's TCP sockets held (system-wide: the players' unread data included), bytes each player
+ * received, and whether each player got every audio/video packet (count and size of each, in order,
+ * against the source tags). Our server runs compiled with tsc (as in production), not under tsx
+ * (BENCH_TSX=1 to change that).
  *
  * Goals (issue 10, the default config, players complete in every run): N=100 CPU ≤ 0.75×
  * node-media-server, peak RSS ≤ 0.6× node-media-server; N=1000 CPU below node-media-server.
@@ -50,7 +53,7 @@ import { readFlvTags } from '../spec/helpers/flv-tags.js';
 import { formatProfile, monotonicMicros, summarizeProfile, type ProfileWindow } from './support/cpu-profile.js';
 import { ensureRtmpdump, rtmpdumpPlayer, type RtmpdumpPlayer } from './support/rtmpdump-player.js';
 import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type PeerKind, type RunningPeer } from './support/peers.js';
-import { deadline, mapLimit, kib, mib, spawnTracked, table } from './support/proc.js';
+import { deadline, mapLimit, kib, mib, spawnTracked, table, tcpMemoryPages, tcpMemorySettled, tcpPressurePages } from './support/proc.js';
 import { wirePlayer } from './support/wire-rtmp.js';
 
 const COUNTS = (process.env.PEERS_N ?? '100').split(',').map(Number);
@@ -60,6 +63,7 @@ const LEAN_N = Number(process.env.PEERS_LEAN_N ?? 1000);
 const LEAN_SECONDS = Number(process.env.PEERS_LEAN_SECONDS ?? 1);
 /** Runs per server and N (median reported: single runs on a shared 2-core machine vary ±40 %). */
 const REPEAT = Number(process.env.PEERS_REPEAT ?? 5);
+const WARMUP_ROUNDS = Number(process.env.PEERS_WARMUP_ROUNDS ?? 1);
 const PUBLISHER = process.env.PEERS_PUBLISHER === 'client' ? 'client' : 'ffmpeg';
 const WARM = process.env.PEERS_WARM === '1';
 const RUN_DEADLINE = 180_000;
@@ -204,6 +208,8 @@ interface Result {
   /** Write system calls of the server (`syscw`) and their mean size: how its socket writes were batched. */
   writeCalls: number;
   writeMean: number;
+  /** Most memory the kernel's TCP sockets held during the run, pages (over tcp_mem's middle value: memory pressure). */
+  tcpPeakPages: number;
   peakRss: number;
   /** RSS with the N players connected, before any media (the server's fixed cost). */
   readyRss: number;
@@ -276,6 +282,9 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       `connecting ${n} players to ${kind.name}`,
     );
     const before = server.sample();
+    // The kernel's TCP memory during the run (loopback: the players' unread data included).
+    let tcpPeak = tcpMemoryPages();
+    const tcpWatch = setInterval(() => (tcpPeak = Math.max(tcpPeak, tcpMemoryPages())), 20);
     const from = monotonicMicros();
     const t0 = performance.now();
     await deadline(publish(server.port, src, clients), RUN_DEADLINE, `publishing to ${kind.name}`);
@@ -308,6 +317,7 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     const lastPacket = Math.max(publishedAt, ...records.map((r) => r.lastAt));
     const wall = (lastPacket - t0) / 1000;
     const after = server.sample();
+    clearInterval(tcpWatch);
     const to = monotonicMicros();
     // Asked while the players are still connected (the counts live on their connections).
     const losses = await server.losses?.();
@@ -342,6 +352,7 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       mainCpu: after.mainThreadSeconds - before.mainThreadSeconds,
       writeCalls: after.writeCalls - before.writeCalls,
       writeMean: (after.writtenBytes - before.writtenBytes) / Math.max(1, after.writeCalls - before.writeCalls),
+      tcpPeakPages: tcpPeak,
       peakRss: after.peakRssBytes,
       readyRss: before.rssBytes,
       window: { from, to },
@@ -427,6 +438,7 @@ function summarize(runs: Result[]): Summary {
     mainCpu: median(runs.map((r) => r.mainCpu)),
     writeCalls: median(runs.map((r) => r.writeCalls)),
     writeMean: median(runs.map((r) => r.writeMean)),
+    tcpPeakPages: Math.max(...runs.map((r) => r.tcpPeakPages)),
     peakRss: median(runs.map((r) => r.peakRss)),
     readyRss: median(runs.map((r) => r.readyRss)),
     completePlayers: worst.completePlayers,
@@ -462,24 +474,36 @@ async function main(): Promise<void> {
       `source: ${src.file}: ${src.video.length} video + ${src.audio.length} audio packets, ${mib(src.bytes)} MiB (${((src.bytes * 8) / src.seconds / 1e6).toFixed(1)} Mbps over ${src.seconds} s)`,
     );
   }
-  console.log(`publisher: ${PUBLISHER === 'ffmpeg' ? 'ffmpeg -c copy, no -re' : 'our Client, as fast as the server takes it'}; ${REPEAT} runs per server and phase, servers alternating; node ${process.version}`);
+  console.log(`publisher: ${PUBLISHER === 'ffmpeg' ? 'ffmpeg -c copy, no -re' : 'our Client, as fast as the server takes it'}; ${REPEAT} runs per server and phase after ${WARMUP_ROUNDS} warm-up round(s), servers alternating and taking turns to open a round; node ${process.version}`);
   console.log(WARM ? 'servers warm: each streamed the file once to 10 lean players before the measured run (PEERS_WARM=1)' : 'servers cold: a fresh server per run, JIT warm-up included');
   // The floor under any Node server's RSS, for reading the RSS goal.
   const bare = spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 300)'], { encoding: 'utf8' });
   console.log(`a bare Node process (node -e, idle): RSS ${mib(Number(bare.stdout))} MiB`);
   const results: Summary[] = [];
   if (phases.some((p) => p.players === 'rtmpdump')) ensureRtmpdump();
+  const tcpIdlePages = tcpMemoryPages();
+  const tcpPressure = tcpPressurePages();
+  console.log(`kernel TCP memory: ${mib(tcpIdlePages * 4096)} MiB before the runs; pressure from ${mib(tcpPressure * 4096)} MiB (net.ipv4.tcp_mem)`);
   for (const phase of phases) {
     const { n, players } = phase;
-    // Rounds alternate the servers (a slow spell of the machine hits all of them); medians reported.
+    // Rounds alternate the servers (a slow spell of the machine hits all of them), in turn first and
+    // last (the machine drifts within a phase: whoever always ran first would take more of it);
+    // medians reported. Each run starts once the kernel has freed the TCP memory of the one before.
+    // A machine warm-up round comes first (PEERS_WARMUP_ROUNDS): the first runs of a phase cost
+    // every server more kernel time (measured up to 2x) and would count against the one that opens.
     const runs = new Map<string, Result[]>(available.map((k) => [k.name, []]));
-    for (let round = 0; round < REPEAT; round++) {
-      for (const k of available) {
+    for (let round = -WARMUP_ROUNDS; round < REPEAT; round++) {
+      for (const k of round % 2 === 0 ? available : [...available].reverse()) {
         try {
+          await tcpMemorySettled(tcpIdlePages + 2560);
           const r = await runOne(k, n, phase.source, players);
+          if (round < 0) {
+            console.log(`  (warm-up round, not counted) ${k.name} N=${n} ${players}: CPU ${r.cpu.toFixed(2)} s (sys ${r.sysCpu.toFixed(2)})`);
+            continue;
+          }
           runs.get(k.name)!.push(r);
           console.log(
-            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
+            `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, kernel TCP memory peak ${mib(r.tcpPeakPages * 4096)} MiB${r.tcpPeakPages > tcpPressure ? ' (under pressure)' : ''}, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
               (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : ''),
           );
         } catch (err) {
@@ -490,7 +514,7 @@ async function main(): Promise<void> {
     for (const k of available) {
       const done = runs.get(k.name)!;
       if (done.length === 0) {
-        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, mainCpu: NaN, writeCalls: NaN, writeMean: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
+        results.push({ server: k.name, players, n, wall: NaN, cpu: NaN, userCpu: NaN, sysCpu: NaN, mainCpu: NaN, writeCalls: NaN, writeMean: NaN, tcpPeakPages: NaN, peakRss: NaN, readyRss: NaN, minBytes: NaN, avgBytes: NaN, completePlayers: 0, missing: NaN, extra: NaN, note: 'failed', runs: 0, completePerRun: '-', allComplete: false });
         continue;
       }
       results.push(summarize(done));
@@ -499,7 +523,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'event loop s', 'other threads s', 'write calls', 'KiB per write', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
+      ['server', 'players', 'N', 'runs', 'wall s', 'server CPU s', 'user s', 'sys s', 'event loop s', 'other threads s', 'write calls', 'KiB per write', 'kernel TCP MiB, most', 'RSS before media MiB', 'peak RSS MiB', 'players complete, each run', 'worst run missing/extra packets'],
       results.map((r) => [
         r.server,
         r.players,
@@ -513,6 +537,7 @@ async function main(): Promise<void> {
         (r.cpu - r.mainCpu).toFixed(2),
         r.writeCalls,
         kib(r.writeMean),
+        mib(r.tcpPeakPages * 4096),
         mib(r.readyRss),
         mib(r.peakRss),
         r.completePerRun,

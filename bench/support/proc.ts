@@ -99,6 +99,38 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
+/** Pages of memory the kernel's TCP sockets hold now, system-wide (`mem` of the TCP line of /proc/net/sockstat). */
+export function tcpMemoryPages(): number {
+  try {
+    return Number(/^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The kernel's TCP memory pressure threshold in pages (the middle value of net.ipv4.tcp_mem). */
+export function tcpPressurePages(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/tcp_mem', 'utf8').trim().split(/\s+/)[1]);
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Waits until the kernel's TCP memory is back to `pages` or less (what a previous run's sockets
+ * still hold is freed asynchronously), at most `timeoutMs`; resolves with the pages held then.
+ */
+export async function tcpMemorySettled(pages: number, timeoutMs = 10_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let now = tcpMemoryPages();
+  while (now > pages && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    now = tcpMemoryPages();
+  }
+  return now;
+}
+
 /**
  * Resets the peak RSS (VmHWM) of `pid` (and its descendants when `tree`) to the current RSS
  * (`/proc/<pid>/clear_refs`, Linux ≥ 4.0): a peak measured after a warm-up is the measured run's.
