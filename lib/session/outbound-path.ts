@@ -130,7 +130,7 @@ export class OutboundPath {
     const from = this.adaptedFrom;
     if (from === EVENTS) return this.head.write(shared.eventOn(streamId));
     const message = shared.messageOn(this.options.encoding, streamId);
-    if (from >= BYTES) return this.writeBytes(this.writer.serialize(message));
+    if (from >= BYTES) return this.writeBytes(this.writer.serializeFrame(message.frame!, message.chunkStreamId, message.messageStreamId));
     if (from === MESSAGES) return this.head.write({ ...message });
     return this.writeChunks(this.writer.chunk(message));
   }

@@ -182,3 +182,31 @@ for (const boundary of [undefined, ...BOUNDARIES]) {
     }
   });
 }
+
+test('a shared event leaves as the very bytes the connection would have sent for the event itself (user control on stream 0 included)', async () => {
+  const events = (streamId: number): RtmpEvent[] => [
+    { kind: 'userControl', streamId: 0, timestamp: 0, event: { event: 'StreamBegin', streamId } },
+    { kind: 'command', streamId, timestamp: 0, name: 'onStatus', transactionId: 0, commandObject: null, args: [{ level: 'status', code: 'NetStream.Play.PublishNotify' }] },
+    { kind: 'data', streamId, timestamp: 40, name: 'onMetaData', values: [{ width: 1280 }] },
+    { kind: 'userControl', streamId: 0, timestamp: 0, event: { event: 'StreamEOF', streamId } },
+  ];
+  const capture = async (send: (conn: RtmpConnection) => void): Promise<Buffer> => {
+    const pair = await plainPair();
+    try {
+      pair.server.enableQueue();
+      const bytes: Buffer[] = [];
+      const stage = new PassThrough();
+      stage.on('data', (b: Buffer) => bytes.push(b));
+      pair.client.splice('outbound', 'bytes', stage);
+      send(pair.client);
+      for (let i = 0; i < 4; i++) await pair.server.readEvent();
+      return Buffer.concat(bytes);
+    } finally {
+      await pair.close();
+    }
+  };
+  const own = await capture((conn) => events(3).forEach((e) => conn.send(e)));
+  const shared = await capture((conn) => events(0).forEach((e) => conn.sendShared(new SharedEvent(e), 3)));
+  assert.ok(own.length > 0);
+  assert.deepEqual(shared, own);
+});
