@@ -8,7 +8,8 @@
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
  *   'heap-sample-start' / 'heap-sample-stop' → sampling heap profile (FANOUT_HEAP), the profile in the stop reply
  * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
- * BENCH_GOP_CACHE=0 (no GOP cache), BENCH_PULL=rtmp://origin/app (an edge: relay pull, bench/relay.bench.ts); Node flags for this child only go in BENCH_CHILD_ARGS
+ * BENCH_GOP_CACHE=0 (no GOP cache), BENCH_PULL=rtmp://origin/app (an edge: relay pull, bench/relay.bench.ts), BENCH_MEM_PEAK=1 (the
+ * memory's make-up at its peak, printed at exit); Node flags for this child only go in BENCH_CHILD_ARGS
  * (e.g. "--trace-gc", see child-server.ts).
  */
 import type { Session } from 'node:inspector';
@@ -83,21 +84,23 @@ async function startHeapSampling(): Promise<void> {
 await server.listen();
 process.send!({ kind: 'listening', port: server.address()!.port });
 
+// BENCH_MEM_PEAK=1: what the memory is made of at its peak (docs/performance.md, issue 10). Samples
+// process.memoryUsage() and V8's heap spaces every 2 ms; at exit prints, in MiB, each one's maximum
+// and all of them at the moment RSS was highest.
 if (process.env.BENCH_MEM_PEAK) {
-  const v8 = await import('node:v8');
-  const peak: Record<string, number> = {};
-  let atRssPeak: Record<string, number> = {};
-  const t = setInterval(() => {
-    const m = process.memoryUsage() as unknown as Record<string, number>;
-    const spaces: Record<string, number> = {};
-    for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = s.physical_space_size;
-    const all = { ...m, ...spaces };
-    for (const [k, v] of Object.entries(all)) peak[k] = Math.max(peak[k] ?? 0, v);
-    if (m.rss >= (atRssPeak.rss ?? 0)) atRssPeak = all;
-  }, 2);
-  t.unref();
-  process.on('exit', () => {
-    const f = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k}=${(v / 1048576).toFixed(1)}`).join(' ');
-    process.stderr.write(`MEMPEAK max: ${f(peak)}\nMEMPEAK at rss peak: ${f(atRssPeak)}\n`);
-  });
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const sample = (): Record<string, number> => {
+    const all: Record<string, number> = { ...process.memoryUsage() };
+    for (const space of getHeapSpaceStatistics()) all[space.space_name] = space.physical_space_size;
+    return all;
+  };
+  const highest: Record<string, number> = {};
+  let atRssPeak: Record<string, number> = { rss: 0 };
+  setInterval(() => {
+    const now = sample();
+    for (const [name, bytes] of Object.entries(now)) highest[name] = Math.max(highest[name] ?? 0, bytes);
+    if (now.rss! >= atRssPeak.rss!) atRssPeak = now;
+  }, 2).unref();
+  const inMiB = (all: Record<string, number>): string => Object.entries(all).map(([name, bytes]) => `${name}=${(bytes / 1048576).toFixed(1)}`).join(' ');
+  process.on('exit', () => process.stderr.write(`memory, each at its highest (MiB): ${inMiB(highest)}\nmemory at the RSS peak (MiB): ${inMiB(atRssPeak)}\n`));
 }
