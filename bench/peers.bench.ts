@@ -167,12 +167,30 @@ interface PlayerRecord {
   bytes: number;
   lastAt: number;
   ended: boolean;
+  /** Most bytes this player was behind the median player during the run (lean and client players: their bytes are live). */
+  behind: number;
+  /** `behind` when the player first missed a packet (undefined: it has not), before running short of data inflates it. */
+  behindAtLoss?: number;
+  /** The next source packet of each kind this player expects. */
+  next: { audio: number; video: number };
 }
 
 interface Check {
   complete: boolean;
   missing: number;
   extra: number;
+}
+
+/**
+ * How far each player is behind the median one, in bytes read (kept: the most). The server's
+ * overflow policy drops only a player that falls behind the others: this shows, from the players'
+ * side, whether the ones that lost packets were the ones read slowest.
+ */
+function trackBehind(records: PlayerRecord[]): void {
+  if (records.length < 2) return;
+  const sorted = records.map((r) => r.bytes).sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  for (const r of records) if (median - r.bytes > r.behind) r.behind = median - r.bytes;
 }
 
 /** Received sizes against the source's, in order: missing = source packets not matched, extra = received ones not in the source. */
@@ -217,6 +235,11 @@ interface Result {
   losses?: { players: number; dropped: number; budgetClosed: number };
   /** The measured span on the monotonic clock (to cut a CPU profile to it). */
   window?: ProfileWindow;
+  /**
+   * Lean and client players: most bytes a complete player was behind the median player (what it
+   * read, sampled every 20 ms), and an incomplete one when it first missed a packet.
+   */
+  behind?: { complete: number; incomplete: number };
   minBytes: number;
   avgBytes: number;
   completePlayers: number;
@@ -239,9 +262,11 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     const url = `rtmp://127.0.0.1:${server.port}/live`;
     await deadline(
       mapLimit(Array.from({ length: n }), players === 'rtmpdump' ? 10 : 25, async () => {
-        const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false };
+        const rec: PlayerRecord = { audio: [], video: [], bytes: 0, lastAt: 0, ended: false, behind: 0, next: { audio: 0, video: 0 } };
         const onMedia = (payload: Buffer, kind: 'audio' | 'video'): void => {
           (kind === 'audio' ? rec.audio : rec.video).push(payload.length);
+          if (source[kind][rec.next[kind]] === payload.length) rec.next[kind]++;
+          else rec.behindAtLoss ??= rec.behind;
           rec.bytes += payload.length;
           rec.lastAt = performance.now();
         };
@@ -284,7 +309,10 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     const before = server.sample();
     // The kernel's TCP memory during the run (loopback: the players' unread data included).
     let tcpPeak = tcpMemoryPages();
-    const tcpWatch = setInterval(() => (tcpPeak = Math.max(tcpPeak, tcpMemoryPages())), 20);
+    const tcpWatch = setInterval(() => {
+      tcpPeak = Math.max(tcpPeak, tcpMemoryPages());
+      if (dumps.length === 0) trackBehind(records);
+    }, 20);
     const from = monotonicMicros();
     const t0 = performance.now();
     await deadline(publish(server.port, src, clients), RUN_DEADLINE, `publishing to ${kind.name}`);
@@ -333,10 +361,13 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     let completePlayers = 0;
     let missing = 0;
     let extra = 0;
+    const behind = { complete: 0, incomplete: 0 };
     for (const r of records) {
       const a = compare(source.audio, r.audio);
       const v = compare(source.video, r.video);
       if (a.complete && v.complete) completePlayers++;
+      if (a.complete && v.complete) behind.complete = Math.max(behind.complete, r.behind);
+      else behind.incomplete = Math.max(behind.incomplete, r.behindAtLoss ?? r.behind);
       missing += a.missing + v.missing;
       extra += a.extra + v.extra;
     }
@@ -357,6 +388,7 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
       readyRss: before.rssBytes,
       window: { from, to },
       losses,
+      behind: dumps.length === 0 ? behind : undefined,
       minBytes: Math.min(...bytes),
       avgBytes: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
       completePlayers,
@@ -504,7 +536,8 @@ async function main(): Promise<void> {
           runs.get(k.name)!.push(r);
           console.log(
             `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, kernel TCP memory peak ${mib(r.tcpPeakPages * 4096)} MiB${r.tcpPeakPages > tcpPressure ? ' (under pressure)' : ''}, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
-              (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : ''),
+              (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : '') +
+              (r.behind ? `; most behind the median player: ${mib(r.behind.complete)} MiB (complete players), ${r.completePlayers < n ? `${mib(r.behind.incomplete)} MiB (incomplete ones, at their first loss)` : 'none incomplete'}` : ''),
           );
         } catch (err) {
           console.log(`  ${k.name} N=${n} ${players}: FAILED: ${(err as Error).message}`);
