@@ -36,7 +36,9 @@
  * optimizing compiler and GC helpers), its write system calls and their mean size, the most memory
  * the kernel's TCP sockets held (system-wide: the players' unread data included), bytes each player
  * received, and whether each player got every audio/video packet (count and size of each, in order,
- * against the source tags). Our server runs compiled with tsc (as in production), not under tsx
+ * against the source tags); for lean and client players also how far the most-behind player was
+ * behind the median one in bytes read (for one that lost packets: when it first missed one), which
+ * tells a lagger the server dropped from a player that read as fast as the others. Our server runs compiled with tsc (as in production), not under tsx
  * (BENCH_TSX=1 to change that).
  *
  * Goals (issue 10, the default config, players complete in every run): N=100 CPU ≤ 0.75×
