@@ -12,6 +12,13 @@
  * (`outboundBacklog`: the socket's queue and the outbound pipeline) are summed by that check and
  * by a periodic one (every 250 ms while connections exist); charges compare against the partial
  * total plus the backlogs that check last saw.
+ *
+ * Players of one live stream queue the same frames: one wire form per frame, shared by every
+ * player (lib/chunk/shared-frame.ts), not a copy each. So connections that only play one live
+ * stream (`sharedBacklogGroup`) count as one: the largest of their holdings, which covers the
+ * frames any of them still holds. Summing them instead would charge a thousand players of a stream
+ * a thousand times for the same megabytes, and close players that hold next to nothing of their
+ * own (a burst of joiners each handed the same cached GOP did).
  */
 import { ErrorCode, SessionError } from '../errors.js';
 import type { MemoryAccount } from '../chunk/index.js';
@@ -27,6 +34,11 @@ export interface BudgetedConnection {
   /** Bytes written but not yet handed to the kernel. */
   readonly outboundBacklog: number;
   readonly closed: boolean;
+  /**
+   * The live stream this connection only plays (any value naming it; undefined: anything else).
+   * Its backlog is then frames shared with that stream's other players, counted once per stream.
+   */
+  readonly sharedBacklogGroup?: unknown;
   destroy(err?: Error): void;
 }
 
@@ -62,6 +74,12 @@ export class ConnectionMemoryAccount implements MemoryAccount {
     const c = this.connection;
     return this.partialBytes + (c !== undefined && !c.closed ? c.outboundBacklog : 0);
   }
+}
+
+/** What one account holds. */
+interface Holding {
+  account: ConnectionMemoryAccount;
+  held: number;
 }
 
 export class MemoryBudget {
@@ -128,42 +146,89 @@ export class MemoryBudget {
   }
 
   stats(): MemoryBudgetStats {
-    let backlog = 0;
-    for (const account of this.accounts) backlog += account.held - account.partialBytes;
-    this.lastBacklog = backlog;
-    return { limit: this.limit, partialBytes: this.partialTotal, backlogBytes: backlog, closedConnections: this.closedConnections, overruns: this.overruns };
+    const { total } = this.holdings();
+    this.lastBacklog = total - this.partialTotal;
+    return { limit: this.limit, partialBytes: this.partialTotal, backlogBytes: this.lastBacklog, closedConnections: this.closedConnections, overruns: this.overruns };
   }
 
-  /** Closes the connections holding the most until the total is within the budget. */
+  /**
+   * Closes connections until the total is within the budget, each time the one whose closing frees
+   * the most: a connection on its own frees what it holds; in a group, only the largest frees
+   * anything, what it holds beyond the next one.
+   */
   check(): void {
     if (this.limit === 0) return;
-    const holdings: Array<{ account: ConnectionMemoryAccount; held: number }> = [];
-    let total = 0;
-    for (const account of this.accounts) {
-      const held = account.held;
-      total += held;
-      if (held > 0) holdings.push({ account, held });
-    }
+    const { total: found, alone, groups } = this.holdings();
+    let total = found;
     this.lastBacklog = total - this.partialTotal;
     if (total <= this.limit) return;
     this.overruns++;
-    holdings.sort((a, b) => b.held - a.held);
-    for (const { account, held } of holdings) {
-      if (total <= this.limit) break;
-      const connection = account.connection;
-      if (connection === undefined) continue;
-      const partial = account.partialBytes;
-      this.release(account);
-      total -= held;
-      this.closedConnections++;
-      connection.destroy(
-        new SessionError(
-          ErrorCode.MEMORY_BUDGET,
-          `connection ${connection.id} held the most memory (${held} bytes: ${partial} in partial messages, ${held - partial} ` +
-            `queued outbound) when the server's total went over limits.memoryBudget=${this.limit}`,
-        ),
-      );
+    alone.sort((a, b) => b.held - a.held);
+    let next = 0;
+    while (total > this.limit) {
+      // The most freed; among equals the larger holding (a group whose largest ties with the next
+      // frees nothing yet, but closing its members one by one does, and the loop must end).
+      let pick: Holding | undefined;
+      let frees = -1;
+      let from: Holding[] | undefined;
+      const consider = (holding: Holding | undefined, gain: number, group: Holding[] | undefined): void => {
+        if (holding === undefined || gain < frees || (gain === frees && holding.held <= pick!.held)) return;
+        pick = holding;
+        frees = gain;
+        from = group;
+      };
+      consider(alone[next], alone[next]?.held ?? 0, undefined);
+      for (const group of groups) consider(group[0], (group[0]?.held ?? 0) - (group[1]?.held ?? 0), group);
+      if (pick === undefined || pick.held === 0) break;
+      if (from !== undefined) from.shift();
+      else next++;
+      total -= frees;
+      this.close(pick);
     }
+  }
+
+  private close({ account, held }: Holding): void {
+    const connection = account.connection;
+    if (connection === undefined) return;
+    const partial = account.partialBytes;
+    this.release(account);
+    this.closedConnections++;
+    connection.destroy(
+      new SessionError(
+        ErrorCode.MEMORY_BUDGET,
+        `connection ${connection.id} held the most memory (${held} bytes: ${partial} in partial messages, ${held - partial} ` +
+          `queued outbound) when the server's total went over limits.memoryBudget=${this.limit}`,
+      ),
+    );
+  }
+
+  /**
+   * Every account's holding and the total: connections alone, and groups of connections with one
+   * `sharedBacklogGroup`, which count as the largest among them (each group sorted, largest first).
+   */
+  private holdings(): { total: number; alone: Holding[]; groups: Holding[][] } {
+    const alone: Holding[] = [];
+    let byKey: Map<unknown, Holding[]> | undefined;
+    let total = 0;
+    for (const account of this.accounts) {
+      const held = account.held;
+      const key = account.connection?.sharedBacklogGroup;
+      if (key === undefined) {
+        total += held;
+        alone.push({ account, held });
+        continue;
+      }
+      byKey ??= new Map();
+      let group = byKey.get(key);
+      if (group === undefined) byKey.set(key, (group = []));
+      group.push({ account, held });
+    }
+    const groups = byKey === undefined ? [] : [...byKey.values()];
+    for (const group of groups) {
+      group.sort((a, b) => b.held - a.held);
+      total += group[0]!.held;
+    }
+    return { total, alone, groups };
   }
 
   /** Stops the periodic check (server closed). */

@@ -190,6 +190,23 @@ export class ServerConnection extends RtmpConnection {
     return [...this.slots.values()].flatMap((s) => (s.role instanceof LivePlayRole ? [s.role.player] : []));
   }
 
+  /**
+   * [budget] The live stream (registry key) this connection only plays, its outbound side inline:
+   * its backlog is then that stream's shared frames, which the memory budget counts once for all
+   * the stream's players (lib/server/memory-budget.ts). Undefined for anything else.
+   */
+  get sharedBacklogGroup(): string | undefined {
+    if (!this.outboundInline) return undefined;
+    let key: string | undefined;
+    for (const slot of this.slots.values()) {
+      const role = slot.role;
+      if (role === undefined) continue;
+      if (!(role instanceof LivePlayRole) || (key !== undefined && role.player.key !== key)) return undefined;
+      key = role.player.key;
+    }
+    return key;
+  }
+
   /** [flow] The socket's queue emptied: a player's flow control hears it (lib/server/fanout-flow.ts). */
   watchDrain(listener: () => void): () => void { return onDrain(this.socket, listener); }
 

@@ -183,6 +183,11 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     return this.outbound?.backlog ?? 0;
   }
 
+  /** True while the outbound side runs without adapters or user stages (see `OutboundPath.inline`). */
+  get outboundInline(): boolean {
+    return this.outbound?.inline ?? true;
+  }
+
   /** True when nothing waits in outbound adapters or stages (all sent has reached the socket). */
   get outboundEmpty(): boolean {
     return this.outbound?.idle ?? true;

@@ -86,6 +86,11 @@ export class OutboundPath {
     return this.chains.flatMap((c, i) => (i < this.chains.length - 1 ? c.stages.slice(0, -1) : c.stages));
   }
 
+  /** True while no adapter exists: fan-out frames reach the socket as the very buffers their players share. */
+  get inline(): boolean {
+    return this.chains.length === 0;
+  }
+
   /** Whether the path still takes writes (its head has not ended or been destroyed). */
   get writable(): boolean {
     const head = this.head;

@@ -3,15 +3,20 @@
  * typed error and a counter, until the total is back under; the rest keep working.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { ErrorCode, isRtmpError } from '../../lib/errors.js';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget, type BudgetedConnection } from '../../lib/server/memory-budget.js';
+import type { ServerConnection } from '../../lib/server/server-connection.js';
 import { Server } from '../../lib/server/server.js';
+import { StreamRegistry } from '../../lib/server/stream-registry.js';
+import { closeAll, connectRaw, rawPlayer, rawPublisher } from '../helpers/raw-client.js';
 
 class FakeConnection implements BudgetedConnection {
   closed = false;
   error: Error | undefined;
-  constructor(readonly id: string, public outboundBacklog = 0) {}
+  constructor(readonly id: string, public outboundBacklog = 0, readonly sharedBacklogGroup?: string) {}
   destroy(err?: Error): void {
     this.closed = true;
     this.error = err;
@@ -77,4 +82,67 @@ test('the server has a budget by default (256 MiB), settable with limits.memoryB
   assert.equal(DEFAULT_MEMORY_BUDGET, 256 * 1024 * 1024);
   assert.equal(new Server({ limits: { memoryBudget: 1234 } }).memory.limit, 1234);
   assert.throws(() => new Server({ limits: { memoryBudget: -5 } }), (err: unknown) => isRtmpError(err, ErrorCode.INVALID_OPTION));
+});
+
+/** Attaches each connection to `budget`. */
+function attachAll(budget: MemoryBudget, conns: FakeConnection[]): void {
+  for (const c of conns) budget.attach(budget.open(), c);
+}
+
+test('players of one live stream count once, as the largest of their backlogs (they queue the same shared frames)', () => {
+  const budget = new MemoryBudget(1000);
+  const [a, b, c, d] = [new FakeConnection('a', 600, 'live/x'), new FakeConnection('b', 590, 'live/x'), new FakeConnection('c', 100, 'live/x'), new FakeConnection('d', 300)];
+  attachAll(budget, [a!, b!, c!, d!]);
+  budget.check();
+  assert.equal(budget.stats().backlogBytes, 900, 'the group counts 600, not 1290');
+  assert.equal(budget.stats().closedConnections, 0);
+  // Over: closing d frees 450; closing a would free 10 (b still holds the same frames but 10 bytes).
+  d!.outboundBacklog = 450;
+  budget.check();
+  assert.deepEqual([a, b, c, d].map((x) => x!.closed), [false, false, false, true]);
+  assert.ok(isRtmpError(d!.error, ErrorCode.MEMORY_BUDGET));
+  // The group alone over the budget: its largest goes, then the next, until the largest left fits.
+  a!.outboundBacklog = 1500;
+  b!.outboundBacklog = 1200;
+  budget.check();
+  assert.deepEqual([a, b, c].map((x) => x!.closed), [true, true, false]);
+  assert.equal(budget.stats().backlogBytes, 100);
+  assert.equal(budget.stats().closedConnections, 3);
+  budget.stop();
+});
+
+test('a group whose largest players tie: each close frees nothing until the tie is gone, and the check still ends within the budget', () => {
+  const budget = new MemoryBudget(500);
+  const tied = [700, 700, 700, 200].map((n, i) => new FakeConnection(`t${i}`, n, 'live/t'));
+  const empty = new FakeConnection('e', 0);
+  attachAll(budget, [...tied, empty]);
+  budget.check();
+  assert.deepEqual(tied.map((c) => c.closed), [true, true, true, false]);
+  assert.equal(empty.closed, false, 'a connection holding nothing is never closed');
+  assert.equal(budget.stats().backlogBytes, 200);
+  assert.equal(budget.stats().closedConnections, 3);
+  assert.ok(tied.slice(0, 3).every((c) => isRtmpError(c.error, ErrorCode.MEMORY_BUDGET)));
+  budget.stop();
+});
+
+test('a live player names its stream as its backlog group; a publisher, an idle connection and a player with outbound stages do not', async () => {
+  for (const withStages of [false, true]) {
+    const server = new Server({ addr: '127.0.0.1:0', stages: withStages ? () => ({ outbound: { bytes: new PassThrough() } }) : undefined });
+    await server.listen();
+    const port = server.address()!.port;
+    const published = once(server, 'publish');
+    const { client: pub } = await rawPublisher(port, 'g');
+    const [pubConn] = (await published) as [ServerConnection];
+    const played = once(server, 'play');
+    const { client: player } = await rawPlayer(port, 'g');
+    const [playerConn] = (await played) as [ServerConnection];
+    const idle = await connectRaw(port);
+    await idle.connect({ app: 'live' });
+    const idleConn = server.connections.find((c) => c !== pubConn && c !== playerConn)!;
+    assert.equal(playerConn.sharedBacklogGroup, withStages ? undefined : StreamRegistry.key('live', 'g'));
+    assert.equal(pubConn.sharedBacklogGroup, undefined);
+    assert.equal(idleConn.sharedBacklogGroup, undefined);
+    await closeAll(pub, player, idle);
+    await server.close();
+  }
 });
