@@ -241,7 +241,7 @@ interface Result {
    * Lean and client players: most bytes a complete player was behind the median player (what it
    * read, sampled every 20 ms), and an incomplete one when it first missed a packet.
    */
-  behind?: { complete: number; incomplete: number };
+  behind?: { complete: number; incomplete: number; incompleteLeast: number };
   minBytes: number;
   avgBytes: number;
   completePlayers: number;
@@ -363,13 +363,16 @@ async function runOne(kind: PeerKind, n: number, src: Source, players: PlayerKin
     let completePlayers = 0;
     let missing = 0;
     let extra = 0;
-    const behind = { complete: 0, incomplete: 0 };
+    const behind = { complete: 0, incomplete: 0, incompleteLeast: Infinity };
     for (const r of records) {
       const a = compare(source.audio, r.audio);
       const v = compare(source.video, r.video);
       if (a.complete && v.complete) completePlayers++;
       if (a.complete && v.complete) behind.complete = Math.max(behind.complete, r.behind);
-      else behind.incomplete = Math.max(behind.incomplete, r.behindAtLoss ?? r.behind);
+      else {
+        behind.incomplete = Math.max(behind.incomplete, r.behindAtLoss ?? r.behind);
+        behind.incompleteLeast = Math.min(behind.incompleteLeast, r.behindAtLoss ?? r.behind);
+      }
       missing += a.missing + v.missing;
       extra += a.extra + v.extra;
     }
@@ -539,7 +542,7 @@ async function main(): Promise<void> {
           console.log(
             `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, kernel TCP memory peak ${mib(r.tcpPeakPages * 4096)} MiB${r.tcpPeakPages > tcpPressure ? ' (under pressure)' : ''}, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
               (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : '') +
-              (r.behind ? `; most behind the median player: ${mib(r.behind.complete)} MiB (complete players), ${r.completePlayers < n ? `${mib(r.behind.incomplete)} MiB (incomplete ones, at their first loss)` : 'none incomplete'}` : ''),
+              (r.behind ? `; most behind the median player: ${mib(r.behind.complete)} MiB (complete players), ${r.completePlayers < n ? `${mib(r.behind.incompleteLeast)}–${mib(r.behind.incomplete)} MiB (incomplete ones, at their first loss)` : 'none incomplete'}` : ''),
           );
         } catch (err) {
           console.log(`  ${k.name} N=${n} ${players}: FAILED: ${(err as Error).message}`);
