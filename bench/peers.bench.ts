@@ -234,7 +234,7 @@ interface Result {
   /** RSS with the N players connected, before any media (the server's fixed cost). */
   readyRss: number;
   /** Ours: media messages the server dropped for players that fell behind, connections its memory budget closed. */
-  losses?: { players: number; dropped: number; budgetClosed: number };
+  losses?: { players: number; dropped: number; budgetClosed: number; pauses: number; pausedMs: number };
   /** The measured span on the monotonic clock (to cut a CPU profile to it). */
   window?: ProfileWindow;
   /**
@@ -541,7 +541,7 @@ async function main(): Promise<void> {
           runs.get(k.name)!.push(r);
           console.log(
             `  ${k.name} N=${n} ${players}: ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s (user ${r.userCpu.toFixed(2)}, sys ${r.sysCpu.toFixed(2)}; event loop ${r.mainCpu.toFixed(2)}, other threads ${(r.cpu - r.mainCpu).toFixed(2)}), ${r.writeCalls} writes of ${kib(r.writeMean)} KiB, kernel TCP memory peak ${mib(r.tcpPeakPages * 4096)} MiB${r.tcpPeakPages > tcpPressure ? ' (under pressure)' : ''}, peak RSS ${mib(r.peakRss)} MiB, ${r.completePlayers}/${n} players complete` +
-              (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget)` : '') +
+              (r.losses ? ` (server: ${r.losses.players} players attached, ${r.losses.dropped} media messages dropped for players behind the others, ${r.losses.budgetClosed} connections closed by the memory budget, publisher held ${r.losses.pauses} times for ${r.losses.pausedMs.toFixed(0)} ms)` : '') +
               (r.behind ? `; most behind the median player: ${mib(r.behind.complete)} MiB (complete players), ${r.completePlayers < n ? `${mib(r.behind.incompleteLeast)}–${mib(r.behind.incomplete)} MiB (incomplete ones, at their first loss)` : 'none incomplete'}` : ''),
           );
         } catch (err) {

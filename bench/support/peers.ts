@@ -36,7 +36,7 @@ export interface RunningPeer {
   /** Peak RSS from now on (after a warm-up). */
   resetPeakRss(): void;
   /** Ours only: players still attached, media messages its players lost to overflow, connections its memory budget closed. */
-  losses?(): Promise<{ players: number; dropped: number; budgetClosed: number }>;
+  losses?(): Promise<{ players: number; dropped: number; budgetClosed: number; pauses: number; pausedMs: number }>;
   /** Node servers only: their memory after a full GC (they run with --expose-gc). */
   gcMemory?(): Promise<GcMemory>;
   stop(): Promise<void>;
@@ -84,9 +84,9 @@ async function waitListening(port: number, child: ChildProcess, what: string, ti
   }
 }
 
-async function losses(server: ChildServer): Promise<{ players: number; dropped: number; budgetClosed: number }> {
+async function losses(server: ChildServer): Promise<{ players: number; dropped: number; budgetClosed: number; pauses: number; pausedMs: number }> {
   const stats = await server.request('stats');
-  return { players: Number(stats.players), dropped: Number(stats.dropped), budgetClosed: Number(stats.budgetClosed) };
+  return { players: Number(stats.players), dropped: Number(stats.dropped), budgetClosed: Number(stats.budgetClosed), pauses: Number(stats.pauses), pausedMs: Number(stats.pausedMs) };
 }
 
 export const ours: PeerKind = {

@@ -1,13 +1,15 @@
 /**
  * Our Server in a child process of its own, so a bench can read its CPU seconds and peak RSS from
  * /proc. Started with fork() (IPC channel): sends { port } once listening, then answers
- *   'stats' → { connections, players, dropped, budgetClosed }   (dropped: media messages players lost to
- *             overflow; budgetClosed: connections the memory budget closed)
+ *   'stats' → { connections, players, dropped, budgetClosed, pauses, pausedMs }   (dropped: media messages
+ *             players lost to overflow; budgetClosed: connections the memory budget closed; pauses,
+ *             pausedMs: times flow control held a publisher, and for how long, streams still listed)
  *   'gc'    → process.memoryUsage()      (after a full GC; needs --expose-gc)
  *   'heap-snapshot' → { file }           (v8.writeHeapSnapshot into BENCH_SNAPSHOT_DIR, after a full GC)
  *   'stop'  → closes the server and exits (so --cpu-prof can write its profile)
  *   'heap-sample-start' / 'heap-sample-stop' → sampling heap profile (FANOUT_HEAP), the profile in the stop reply
  * Exits by itself when the parent goes away. Environment: BENCH_MAX_PLAYER_BACKLOG (bytes),
+ * BENCH_ACK_WINDOW (bytes: limits.fanout.ackWindow, 0 to send none),
  * BENCH_GOP_CACHE=0 (no GOP cache), BENCH_PULL=rtmp://origin/app (an edge: relay pull, bench/relay.bench.ts), BENCH_MEM_PEAK=1 (the
  * memory's make-up at its peak, printed at exit); Node flags for this child only go in BENCH_CHILD_ARGS
  * (e.g. "--trace-gc", see child-server.ts).
@@ -25,7 +27,10 @@ const server = new Server({
   readTimeout: 0,
   writeTimeout: 0,
   gopCache: process.env.BENCH_GOP_CACHE !== '0',
-  limits: process.env.BENCH_MAX_PLAYER_BACKLOG ? { maxPlayerBacklog: Number(process.env.BENCH_MAX_PLAYER_BACKLOG) } : undefined,
+  limits: {
+    maxPlayerBacklog: process.env.BENCH_MAX_PLAYER_BACKLOG ? Number(process.env.BENCH_MAX_PLAYER_BACKLOG) : undefined,
+    fanout: process.env.BENCH_ACK_WINDOW ? { ackWindow: Number(process.env.BENCH_ACK_WINDOW) } : undefined,
+  },
   relay: process.env.BENCH_PULL ? { pull: [process.env.BENCH_PULL], client: { readTimeout: 0, writeTimeout: 0 } } : undefined,
 });
 server.on('error', () => {});
@@ -47,7 +52,16 @@ let heapSession: Session | undefined;
 
 process.on('message', (msg: string) => {
   if (msg === 'stats') {
-    process.send!({ kind: 'stats', connections: server.connectionCount, players: players(), dropped: dropped(), budgetClosed: server.memory.stats().closedConnections });
+    const flows = server.registry.list().map((s) => s.flow.stats);
+    process.send!({
+      kind: 'stats',
+      connections: server.connectionCount,
+      players: players(),
+      dropped: dropped(),
+      budgetClosed: server.memory.stats().closedConnections,
+      pauses: flows.reduce((n, f) => n + f.pauses, 0),
+      pausedMs: flows.reduce((n, f) => n + f.pausedMs, 0),
+    });
   } else if (msg === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();

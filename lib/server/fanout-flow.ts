@@ -8,13 +8,21 @@
  * publisher or the rest.
  *
  * - Full: a voting player whose backlog, as seen by the last fan-out, is at least `pauseAt` (the
- *   stream's threshold, never above half the player's `maxBacklog`).
+ *   stream's threshold, never above half the player's `maxBacklog`); or one whose acknowledgements
+ *   say it has not received at least `pauseAt` of what we sent (`unreceivedBytes`: bytes waiting in
+ *   the kernel's socket buffers, ours or the player's, which our queue does not show). Without that,
+ *   players whose kernels buffer more (TCP receive autotuning gives sockets on one machine very
+ *   different windows) look empty while they are as far behind as the rest, the full ones stay a
+ *   minority and drop although they read as fast. Only a peer that keeps acknowledging counts this
+ *   way: one whose acknowledgement is overdue (it never acknowledges, or stopped) is judged by its
+ *   queue alone, so it can never hold the publisher by silence (lib/session/peer-acknowledgements.ts).
  * - Voting: not paused (NetStream pause), receiving video, not dropping (a lagger), not waiting
  *   for a keyframe, not closed.
  * - Pause: after a fan-out, when more than `pauseShare` of the voters are full.
  * - Resume: once at most `resumeShare` (default: pauseShare) of the voters are still full. A
- *   full player stays full until its queue has emptied (the target's drain), which is the low
- *   mark: hysteresis in bytes, pauseAt down to empty. A lower resumeShare adds hysteresis in
+ *   player full by its queue stays full until the queue has emptied (the target's drain), one full
+ *   by its acknowledgements until one brings what it has not received below half of `pauseAt`:
+ *   the low marks, hysteresis in bytes. A lower resumeShare adds hysteresis in
  *   shares, but players that stall while the publisher is held cannot become laggers (nothing is
  *   fanned out meanwhile): more than resumeShare of them stalled hold it until they go (the
  *   server's writeTimeout closes a player whose writes make no progress).
@@ -48,6 +56,13 @@ export interface FanoutFlowLimits {
    * `pauseShare`; default the same, so a stalled minority can never keep it held. Default 0.5.
    */
   resumeShare?: number;
+  /**
+   * Window Acknowledgement Size sent to a live player when it starts playing (RTMP 1.0 §5.4.4):
+   * how often it acknowledges, so how closely its acknowledgements show how far behind it is
+   * (kernel buffers included). Smaller than the connect-time `windowAckSize` only; 0: not sent.
+   * Default 512 KiB.
+   */
+  ackWindow?: number;
 }
 
 /** `limits.fanout` resolved and validated. */
@@ -56,6 +71,7 @@ export interface FanoutFlowSettings {
   pauseAt: number;
   pauseShare: number;
   resumeShare: number;
+  ackWindow: number;
   /** Bytes of the memory budget flow-held backlogs may take across the server (0: no cap). */
   budgetShare: number;
 }
@@ -85,6 +101,8 @@ export const DEFAULT_PAUSE_SHARE = 0.5;
 export const MIN_PAUSE_AT = 64 * 1024;
 /** ms between recounts while a publisher is paused (a safety net: drains normally resume it). */
 export const RECOUNT_MS = 500;
+/** Default `limits.fanout.ackWindow`. */
+export const DEFAULT_ACK_WINDOW = 512 * 1024;
 
 /** `limits.fanout` with its defaults, checked (ERR_INVALID_OPTION). */
 export function resolveFanoutLimits(limits: FanoutFlowLimits | undefined, maxPlayerBacklog: number, memoryBudget: number): FanoutFlowSettings {
@@ -99,7 +117,9 @@ export function resolveFanoutLimits(limits: FanoutFlowLimits | undefined, maxPla
   if (typeof pauseShare !== 'number' || !(pauseShare >= 0 && pauseShare < 1)) fail('pauseShare', 'a number in [0, 1)', o.pauseShare);
   const resumeShare = o.resumeShare ?? pauseShare;
   if (typeof resumeShare !== 'number' || !(resumeShare >= 0 && resumeShare <= pauseShare)) fail('resumeShare', `a number in [0, pauseShare=${pauseShare}]`, o.resumeShare);
-  return { pausePublisher: o.pausePublisher ?? true, pauseAt, pauseShare, resumeShare, budgetShare: Math.floor(memoryBudget / 2) };
+  const ackWindow = o.ackWindow ?? DEFAULT_ACK_WINDOW;
+  if (!Number.isSafeInteger(ackWindow) || ackWindow < 0 || ackWindow > 0xffffffff) fail('ackWindow', 'an integer in [0, 2^32)', o.ackWindow);
+  return { pausePublisher: o.pausePublisher ?? true, pauseAt, pauseShare, resumeShare, ackWindow, budgetShare: Math.floor(memoryBudget / 2) };
 }
 
 /** The stream's full threshold with `players` players on the server (before each player's own cap). */
@@ -144,11 +164,16 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
     this.source = source;
   }
 
-  /** A player joined: its drains count from now on. */
+  /** A player joined: its drains and acknowledgements count from now on. */
   add(player: Subscriber): void {
     if (!this.settings.pausePublisher || this.drainWatches.has(player)) return;
-    const watch = player.target.watchDrain?.(() => this.drained(player));
-    this.drainWatches.set(player, watch ?? noop);
+    const target = player.target;
+    const unwatchDrain = target.watchDrain?.(() => this.drained(player));
+    const unwatchAcks = target.watchAcknowledgements?.(() => this.acknowledged(player));
+    this.drainWatches.set(player, unwatchAcks === undefined ? (unwatchDrain ?? noop) : () => {
+      unwatchDrain?.();
+      unwatchAcks();
+    });
   }
 
   /** A player left: it no longer votes (which may be what lets the publisher go). */
@@ -161,7 +186,7 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
       this.voters--;
       if (player.flowFull) this.full--;
     }
-    player.flowVoting = player.flowFull = false;
+    player.flowVoting = player.flowFull = player.flowFullByQueue = player.flowFullByAcks = false;
     if (this.paused && this.mayResume()) this.resume();
   }
 
@@ -184,24 +209,53 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
 
   private count(live: boolean): void {
     const threshold = effectivePauseAt(this.settings, this.serverPlayers());
+    const now = performance.now();
     let voters = 0;
     let full = 0;
     for (const player of this.players) {
       const voting = player.votesOnFlow;
       const limit = Math.min(threshold, player.maxBacklog / 2);
-      const backlog = live ? player.target.outboundBacklog : player.backlogSeen;
-      // Live recount (while paused): a player still full is one that has not emptied since.
-      const isFull = voting && (live ? player.flowFull && backlog > 0 : backlog >= limit && backlog > 0);
+      let byQueue = false;
+      let byAcks = false;
+      if (voting) {
+        const target = player.target;
+        if (live) {
+          // Live recount (while paused): a player still full is one that has not emptied since.
+          byQueue = player.flowFullByQueue && target.outboundBacklog > 0;
+          byAcks = player.flowFullByAcks && acksBehind(target, limit / 2, now);
+        } else {
+          const backlog = player.backlogSeen;
+          byQueue = backlog >= limit && backlog > 0;
+          byAcks = acksBehind(target, limit, now);
+        }
+      }
       player.flowVoting = voting;
-      player.flowFull = isFull;
+      player.flowFullByQueue = byQueue;
+      player.flowFullByAcks = byAcks;
+      player.flowFull = byQueue || byAcks;
       if (voting) voters++;
-      if (isFull) full++;
+      if (byQueue || byAcks) full++;
     }
     this.voters = voters;
     this.full = full;
   }
 
   private drained(player: Subscriber): void {
+    if (!player.flowFullByQueue) return;
+    player.flowFullByQueue = false;
+    if (!player.flowFullByAcks) this.emptied(player);
+  }
+
+  /** An acknowledgement moved forward: a player full by its acknowledgements may have caught up. */
+  private acknowledged(player: Subscriber): void {
+    if (!player.flowFullByAcks) return;
+    const limit = Math.min(effectivePauseAt(this.settings, this.serverPlayers()), player.maxBacklog / 2);
+    if (acksBehind(player.target, limit / 2, performance.now())) return;
+    player.flowFullByAcks = false;
+    if (!player.flowFullByQueue) this.emptied(player);
+  }
+
+  private emptied(player: Subscriber): void {
     if (!player.flowFull) return;
     player.flowFull = false;
     if (player.flowVoting) this.full--;
@@ -244,3 +298,9 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
 }
 
 function noop(): void {}
+
+/** Whether a player's acknowledgements say it has not received at least `bytes` (and are not overdue). */
+function acksBehind(target: Subscriber['target'], bytes: number, now: number): boolean {
+  const behind = target.unreceivedBytes?.(now) ?? 0;
+  return behind > 0 && behind >= bytes;
+}

@@ -89,6 +89,8 @@ export interface ServerHost {
     windowAckSize: number;
     maxPlayerBacklog: number;
     maxStreamsPerConnection: number;
+    /** Window Acknowledgement Size for live players (`limits.fanout.ackWindow`); 0 or absent: none. */
+    playerAckWindow?: number;
     /** Longest app, tcUrl or stream name in UTF-8 bytes (tcUrl may be twice that). Default 1024. */
     maxNameLength?: number;
     /** ms from the handshake to an accepted connect; 0 = never (see lib/server/phase-deadlines.ts). */
@@ -205,6 +207,16 @@ export class ServerConnection extends RtmpConnection {
       key = role.player.key;
     }
     return key;
+  }
+
+  /**
+   * [flow] A live player acknowledges at `limits.fanout.ackWindow`, smaller than the connect-time
+   * window, so that flow control sees how far behind it is, kernel buffers included, to within that
+   * window (lib/server/fanout-flow.ts). RTMP 1.0 §5.4.4 lets the window change at any time.
+   */
+  announcePlayerWindow(): void {
+    const window = this.host.settings.playerAckWindow ?? 0;
+    if (window > 0 && window < (this.announcedWindow ?? Infinity)) this.sendWindowAckSize(window);
   }
 
   /** [flow] The socket's queue emptied: a player's flow control hears it (lib/server/fanout-flow.ts). */

@@ -58,7 +58,7 @@ export interface ServerLimits extends ConnectionLimits {
   maxPlayerBacklog?: number;
   /**
    * Fan-out flow control: while most of a stream's players are full, stop reading its publisher
-   * instead of dropping (`pausePublisher`, `pauseAt`, `pauseShare`, `resumeShare`; see docs/flow-control.md).
+   * instead of dropping (`pausePublisher`, `pauseAt`, `pauseShare`, `resumeShare`, `ackWindow`; see docs/flow-control.md).
    */
   fanout?: FanoutFlowLimits;
   /** GOP cache bounds per stream (payload bytes default 16 MiB, frames default 4096). */
@@ -252,6 +252,7 @@ export class Server extends EventEmitter<ServerEvents> implements ServerHost {
     this.authenticator = config.auth ? new ConnectAuthenticator(config.auth) : undefined;
     this.enhanced = resolveServerCapabilities(config.enhanced);
     const flow = resolveFanoutLimits(limits.fanout, this.settings.maxPlayerBacklog, this.memory.limit);
+    this.settings.playerAckWindow = flow.ackWindow;
     this.registry = new StreamRegistry({ gopCache: config.gopCache ?? true, gopCacheLimits: limits.gopCache, flow });
     this.recordings = config.recordDir ? new Recordings({ ...config, recordDir: config.recordDir, logger: this.logger }) : undefined;
     this.vod = config.vodDir ? new VodLibrary({ ...config, vodDir: config.vodDir, maxBacklog: this.settings.maxPlayerBacklog, logger: this.logger }) : undefined;

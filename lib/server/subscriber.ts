@@ -29,6 +29,14 @@ export interface SubscriberTarget {
   readonly closed: boolean;
   /** Calls `listener` each time the queue behind `outboundBacklog` has emptied; returns the remover (flow control). */
   watchDrain?(listener: () => void): () => void;
+  /**
+   * Bytes sent that the peer has certainly not received, kernel buffers included, by its
+   * acknowledgements (absent or 0: unknown). It lets flow control see a player whose bytes wait in
+   * kernel buffers rather than in our queue. `now`: `performance.now()`.
+   */
+  unreceivedBytes?(now: number): number;
+  /** Calls `listener` on each acknowledgement that moves forward; returns the remover. */
+  watchAcknowledgements?(listener: () => void): () => void;
   /** False while this target's backlog must not hold the publisher (a relay push still connecting). Absent: true. */
   readonly flowVoter?: boolean;
   /** A publisher's side: stop and resume reading it (fan-out flow control holds it while most players are full). */
@@ -70,9 +78,14 @@ export class Subscriber {
   needVideoKeyframe = false;
   /** The backlog the last media offer saw (before writing it). */
   backlogSeen = 0;
-  /** Owned by the stream's FanoutFlow: counted as voting / as full at its last count. */
+  /**
+   * Owned by the stream's FanoutFlow: counted as voting / as full at its last count, and why it is
+   * full (its queue; its acknowledgements: bytes waiting in kernel buffers).
+   */
   flowVoting = false;
   flowFull = false;
+  flowFullByQueue = false;
+  flowFullByAcks = false;
   readonly stats: SubscriberStats = {
     sentMessages: 0,
     sentBytes: 0,

@@ -27,6 +27,7 @@ import { type Message, MessageType, type ProtocolControl } from '../message/inde
 import { reserveListeners, type Boundary, type Direction, type StageSplices } from './stage-chain.js';
 import { InboundPath } from './inbound-path.js';
 import { OutboundPath } from './outbound-path.js';
+import { PeerAcknowledgements } from './peer-acknowledgements.js';
 import { boundedClose, type CloseOptions } from './close-options.js';
 
 /** Events of a connection (`ServerConnection`, and the client's internal one). */
@@ -186,6 +187,21 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   /** True while the outbound side runs without adapters or user stages (see `OutboundPath.inline`). */
   get outboundInline(): boolean {
     return this.outbound?.inline ?? true;
+  }
+
+  /**
+   * Bytes sent that the peer has certainly not received yet, by its Acknowledgements: unlike
+   * `outboundBacklog`, this counts what waits in the kernel's socket buffers on both ends too.
+   * 0 while unknown: before we announced a window, or while the peer's acknowledgement is overdue
+   * (see peer-acknowledgements.ts). `now`: `performance.now()`, when the caller has it already.
+   */
+  unreceivedBytes(now: number = performance.now()): number {
+    return this.peerAcks.behind(this.outbound?.bytesSent ?? 0, now);
+  }
+
+  /** Calls `listener` on each Acknowledgement that moves forward; returns the remover (flow control). */
+  watchAcknowledgements(listener: () => void): () => void {
+    return this.peerAcks.watch(listener);
   }
 
   /** True when nothing waits in outbound adapters or stages (all sent has reached the socket). */
@@ -448,6 +464,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
         // Chunk size, abort and the window were applied by the chunk layer already; what is left
         // is answering Set Peer Bandwidth. Observers get the event; the role never sees it.
         if (event.control.type === MessageType.SetPeerBandwidth) this.onPeerBandwidth(event.control.windowSize);
+        else if (event.control.type === MessageType.Acknowledgement) this.peerAcks.received(event.control.sequenceNumber);
         this.emit('protocolControl', event.control);
         return;
       case 'command':
@@ -462,7 +479,9 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     return this.handleEvent(event);
   }
 
-  private announcedWindow?: number;
+  /** The last Window Acknowledgement Size we sent. */
+  protected announcedWindow?: number;
+  private readonly peerAcks = new PeerAcknowledgements();
 
   /** RTMP 1.0 §5.4.5: a peer bandwidth different from the last window we sent gets a Window Ack Size. */
   private onPeerBandwidth(windowSize: number): void {
@@ -472,6 +491,7 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
 
   protected sendWindowAckSize(windowSize: number): void {
     this.announcedWindow = windowSize;
+    this.peerAcks.window = windowSize;
     this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.WindowAcknowledgementSize, windowSize } });
   }
 

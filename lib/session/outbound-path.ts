@@ -169,6 +169,11 @@ export class OutboundPath {
     return Math.max(0, this.writer.bytesProduced - this.bytesDelivered) + this.socket.writableLength;
   }
 
+  /** Bytes the chunk writer has produced for the peer since the handshake (what its acknowledgements count). */
+  get bytesSent(): number {
+    return this.writer.bytesProduced;
+  }
+
   /** True when nothing waits in adapters or stages (all that was sent has reached the socket). */
   get idle(): boolean {
     return this.chains.length === 0 || this.adaptersIdle();

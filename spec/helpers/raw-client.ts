@@ -7,11 +7,19 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { CommandEvent, RtmpEvent } from '../../lib/command/events.js';
 import { performClientHandshake } from '../../lib/handshake/socket.js';
+import type { ProtocolControl } from '../../lib/message/index.js';
 import { RtmpConnection, type ConnectionOptions } from '../../lib/session/connection.js';
 
 export class RawClient extends RtmpConnection {
   /** Every event received, in order (also offered to readEvent()). */
   readonly received: RtmpEvent[] = [];
+  /** Every protocol control message received (the connection applies them; they are not events). */
+  readonly controls: ProtocolControl[] = [];
+
+  constructor(...args: ConstructorParameters<typeof RtmpConnection>) {
+    super(...args);
+    this.on('protocolControl', (control) => this.controls.push(control));
+  }
 
   protected override handleEvent(event: RtmpEvent): void {
     this.received.push(event);

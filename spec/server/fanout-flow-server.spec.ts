@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { RtmpEvent } from '../../lib/command/events.js';
+import { MessageType } from '../../lib/message/index.js';
+import { DEFAULT_ACK_WINDOW } from '../../lib/server/fanout-flow.js';
 import { Server, type LiveStream, type ServerConnection } from '../../lib/server/index.js';
 import { closeAll, rawPlayer, rawPublisher, type RawClient } from '../helpers/raw-client.js';
 import { aacSequenceHeader, avcSequenceHeader } from './media-fixtures.js';
@@ -178,6 +180,29 @@ describe('Fan-out flow control over TCP', { timeout: 60_000 }, () => {
       if (i === 0 ? seq !== 0 : seq !== got.video[i - 1]! + 1) assert.ok(got.keyframes.has(seq), `frame ${seq} after a gap is a keyframe`);
     }
     await closeAll(pub, slow, ...fast);
+  });
+
+  it('a live player acknowledges every limits.fanout.ackWindow bytes, so the server sees what waits for it in kernel buffers', async () => {
+    const acking = new Server({ addr: '127.0.0.1:0', limits: { maxPlayerBacklog: 8 * 1024 * 1024 } });
+    await acking.listen();
+    const port = acking.address()!.port;
+    // A player that reads nothing for now (its event queue fills, then its socket is not read).
+    const { client } = await rawPlayer(port, 'acks', 'live', { messageQueueSize: 8, highWaterMark: 1 });
+    const conn = serverSide(acking, client);
+    const { client: pub, streamId } = await rawPublisher(port, 'acks');
+    pushAll(pub, streamId); // about 7 MB, held by flow control once the player is full
+    await once(acking.registry.get('live', 'acks')!.flow, 'pause');
+    // After the connect-time window, a smaller one came with the play.
+    const windows = client.controls.flatMap((c) => (c.type === MessageType.WindowAcknowledgementSize ? [c.windowSize] : []));
+    assert.deepEqual(windows, [2_500_000, DEFAULT_ACK_WINDOW]);
+    const behind = conn.unreceivedBytes();
+    assert.ok(behind > 0, `not received, by its acknowledgements: ${behind} (in the server's queue: ${conn.outboundBacklog})`);
+    const got = await readAll(client);
+    assert.deepEqual(got.video, ALL);
+    await client.call('_checkbw', null); // the server has handled the player's last acknowledgements
+    assert.equal(conn.unreceivedBytes(), 0);
+    await closeAll(pub, client);
+    await acking.close();
   });
 
   it('holds the publisher while most players stall, resumes once most have drained, and nothing is lost', async () => {

@@ -20,11 +20,25 @@ import { Subscriber, type SubscriberTarget } from '../../lib/server/subscriber.j
 const MAX_BACKLOG = 4 * 1024 * 1024;
 const PAUSE_AT = 1024 * 1024;
 
-/** A player's side: a backlog the test sets, and drains it triggers. */
+/** A player's side: a backlog the test sets, and drains it triggers; `unreceived`: what its acknowledgements say. */
 class FakePlayer implements SubscriberTarget {
   outboundBacklog = 0;
   closed = false;
+  unreceived = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly ackListeners = new Set<() => void>();
+  unreceivedBytes(_now: number): number {
+    return this.unreceived;
+  }
+  watchAcknowledgements(listener: () => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
+  }
+  /** An acknowledgement arrives, after which the player has not received `unreceived` bytes. */
+  acknowledge(unreceived: number): void {
+    this.unreceived = unreceived;
+    for (const listener of this.ackListeners) listener();
+  }
   send(_event: RtmpEvent): boolean {
     return true;
   }
@@ -37,7 +51,7 @@ class FakePlayer implements SubscriberTarget {
     for (const listener of this.listeners) listener();
   }
   get watchers(): number {
-    return this.listeners.size;
+    return this.listeners.size + this.ackListeners.size;
   }
 }
 
@@ -238,6 +252,55 @@ describe('FanoutFlow', () => {
     assert.ok(RECOUNT_MS >= 100, 'the default recount is a safety net, not a poll');
   });
 
+  it('a player whose acknowledgements say it is pauseAt behind counts as full with an empty queue (its bytes wait in kernel buffers)', () => {
+    const { flow, targets, publisher, fanout } = setup(4);
+    targets[0]!.unreceived = FULL;
+    targets[1]!.unreceived = FULL;
+    fanout(0, 0, 0, 0);
+    assert.equal(publisher.paused, false, '2 of 4: not more than half');
+    // Two behind in kernel buffers and one in our queue: three of four.
+    fanout(0, 0, FULL, 0);
+    assert.equal(publisher.paused, true);
+    assert.equal(flow.stats.pauses, 1);
+  });
+
+  it('a player full by its acknowledgements stays full until one says it is below half of pauseAt; a drain alone does not empty it', () => {
+    const { targets, players, publisher, fanout } = setup(3);
+    for (const t of targets) t.unreceived = 2 * FULL;
+    fanout(FULL, 0, 0);
+    assert.equal(publisher.paused, true);
+    assert.deepEqual(players.map((p) => [p.flowFullByQueue, p.flowFullByAcks]), [[true, true], [false, true], [false, true]]);
+    targets[0]!.drain();
+    assert.equal(publisher.paused, true, 'its acknowledgements still say it is behind');
+    targets[1]!.acknowledge(FULL / 2); // not below half yet
+    assert.equal(publisher.paused, true);
+    targets[1]!.acknowledge(FULL / 2 - 1);
+    assert.equal(publisher.paused, true, 'one of three emptied: two still full');
+    targets[2]!.acknowledge(0);
+    assert.equal(publisher.paused, false, 'two of three caught up');
+  });
+
+  it('acknowledgements that stop (unreceivedBytes 0: overdue) cannot hold the publisher: the recount lets it go', async () => {
+    const settings = resolveFanoutLimits({ pauseAt: PAUSE_AT }, MAX_BACKLOG, 0);
+    const targets = [new FakePlayer(), new FakePlayer()];
+    const players = targets.map((t) => new Subscriber(t, 1, 'live/a', MAX_BACKLOG));
+    const flow = new FanoutFlow(new Set(players), settings, () => 2, 1);
+    for (const p of players) flow.add(p);
+    const publisher = new FakePublisher();
+    flow.setSource(publisher);
+    for (const t of targets) t.unreceived = FULL;
+    for (const p of players) p.offerMedia('video', 0, interframe, undefined, flags);
+    flow.afterFanout();
+    assert.equal(publisher.paused, true);
+    // No acknowledgement comes; the connection reports them overdue (see peer-acknowledgements.ts).
+    for (const t of targets) t.unreceived = 0;
+    const keepAlive = setInterval(() => undefined, 60_000);
+    await once(flow, 'resume').finally(() => clearInterval(keepAlive));
+    assert.equal(publisher.paused, false);
+    flow.close();
+    assert.equal(targets[0]!.watchers, 0, 'drain and acknowledgement watches removed');
+  });
+
   it('is driven by the registry: fan-out counts, the publisher is held, unpublish lets it go', () => {
     const registry = new StreamRegistry({ flow: resolveFanoutLimits({ pauseAt: PAUSE_AT }, MAX_BACKLOG, 0) });
     const publisher = new FakePublisher();
@@ -254,12 +317,13 @@ describe('FanoutFlow', () => {
 });
 
 describe('limits.fanout', () => {
-  it('defaults: on, a quarter of maxPlayerBacklog, pause above half, resume at half', () => {
+  it('defaults: on, a quarter of maxPlayerBacklog, pause above half, resume at half, players acknowledge every 512 KiB', () => {
     assert.deepEqual(resolveFanoutLimits(undefined, MAX_BACKLOG, 256 * 1024 * 1024), {
       pausePublisher: true,
       pauseAt: MAX_BACKLOG / 4,
       pauseShare: 0.5,
       resumeShare: 0.5,
+      ackWindow: 512 * 1024,
       budgetShare: 128 * 1024 * 1024,
     });
   });
@@ -271,6 +335,8 @@ describe('limits.fanout', () => {
     ['pauseShare', { pauseShare: Number.NaN }],
     ['resumeShare', { resumeShare: 0.6 }],
     ['pausePublisher', { pausePublisher: 'yes' }],
+    ['ackWindow', { ackWindow: -1 }],
+    ['ackWindow', { ackWindow: 2 ** 32 }],
   ] as Array<[string, FanoutFlowLimits]>) {
     it(`refuses ${name} ${JSON.stringify(Object.values(limits)[0])} when the server is built`, () => {
       assert.throws(

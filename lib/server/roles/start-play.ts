@@ -66,6 +66,7 @@ export async function startPlay(ctx: StreamRoleContext, cmd: CommandEvent, rawNa
   }
   const player = new Subscriber(conn, streamId, StreamRegistry.key(app, name), host.settings.maxPlayerBacklog);
   ctx.enter(slot, new LivePlayRole(player, name, host.registry));
+  conn.announcePlayerWindow();
   // Stream Begin, Play.Reset, Play.Start, |RtmpSampleAccess, then the media, all on the player's stream.
   sendStreamEvent(conn, 'StreamBegin', streamId);
   if (resets) conn.sendStatus(streamId, statusInfo('status', StatusCode.PlayReset, `Playing and resetting ${name}.`, { details: name }));
