@@ -186,7 +186,7 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
       this.voters--;
       if (player.flowFull) this.full--;
     }
-    player.flowVoting = player.flowFull = player.flowFullByQueue = player.flowFullByAcks = false;
+    player.flowVoting = player.flowFullByQueue = player.flowFullByAcks = false;
     if (this.paused && this.mayResume()) this.resume();
   }
 
@@ -214,7 +214,7 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
     let full = 0;
     for (const player of this.players) {
       const voting = player.votesOnFlow;
-      const limit = Math.min(threshold, player.maxBacklog / 2);
+      const limit = fullAt(player, threshold);
       let byQueue = false;
       let byAcks = false;
       if (voting) {
@@ -232,7 +232,6 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
       player.flowVoting = voting;
       player.flowFullByQueue = byQueue;
       player.flowFullByAcks = byAcks;
-      player.flowFull = byQueue || byAcks;
       if (voting) voters++;
       if (byQueue || byAcks) full++;
     }
@@ -249,15 +248,14 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
   /** An acknowledgement moved forward: a player full by its acknowledgements may have caught up. */
   private acknowledged(player: Subscriber): void {
     if (!player.flowFullByAcks) return;
-    const limit = Math.min(effectivePauseAt(this.settings, this.serverPlayers()), player.maxBacklog / 2);
+    const limit = fullAt(player, effectivePauseAt(this.settings, this.serverPlayers()));
     if (acksBehind(player.target, limit / 2, performance.now())) return;
     player.flowFullByAcks = false;
     if (!player.flowFullByQueue) this.emptied(player);
   }
 
+  /** A full player is full no more (its last reason just cleared). */
   private emptied(player: Subscriber): void {
-    if (!player.flowFull) return;
-    player.flowFull = false;
     if (player.flowVoting) this.full--;
     if (this.paused && this.mayResume()) this.resume();
   }
@@ -298,6 +296,11 @@ export class FanoutFlow extends EventEmitter<FanoutFlowEvents> {
 }
 
 function noop(): void {}
+
+/** A player's full threshold: the stream's, never above half the player's own limit. */
+function fullAt(player: Subscriber, threshold: number): number {
+  return Math.min(threshold, player.maxBacklog / 2);
+}
 
 /** Whether a player's acknowledgements say it has not received at least `bytes` (and are not overdue). */
 function acksBehind(target: Subscriber['target'], bytes: number, now: number): boolean {

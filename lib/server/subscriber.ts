@@ -83,7 +83,6 @@ export class Subscriber {
    * full (its queue; its acknowledgements: bytes waiting in kernel buffers).
    */
   flowVoting = false;
-  flowFull = false;
   flowFullByQueue = false;
   flowFullByAcks = false;
   readonly stats: SubscriberStats = {
@@ -130,6 +129,11 @@ export class Subscriber {
       this.needVideoKeyframe = false;
     }
     return this.write(kind, timestamp, payload, frame);
+  }
+
+  /** Counted as full by the stream's FanoutFlow, for either reason. */
+  get flowFull(): boolean {
+    return this.flowFullByQueue || this.flowFullByAcks;
   }
 
   /**
