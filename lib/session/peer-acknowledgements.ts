@@ -33,9 +33,8 @@ export class PeerAcknowledgements {
    * comparing with our own count needs no modular arithmetic on the hot path.
    */
   private acknowledged = 0;
-  /** Largest forward step seen between two Acknowledgements. */
+  /** Largest forward step seen between two Acknowledgements (the first one's step from 0 is not one). */
   private largestStep = 0;
-  private seen = false;
   /** `performance.now()` from which the peer has owed an Acknowledgement (undefined: none owed, or not looked at since). */
   private owedSince: number | undefined;
   private watchers: Set<() => void> | undefined;
@@ -46,8 +45,7 @@ export class PeerAcknowledgements {
   received(sequenceNumber: number): void {
     const step = (sequenceNumber - this.sequence) >>> 0;
     if (step === 0 || step >= HALF) return;
-    if (this.seen && step > this.largestStep) this.largestStep = step;
-    this.seen = true;
+    if (this.acknowledged > 0 && step > this.largestStep) this.largestStep = step;
     this.sequence = sequenceNumber >>> 0;
     this.acknowledged += step;
     this.owedSince = undefined;

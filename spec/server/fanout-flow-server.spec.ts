@@ -205,6 +205,19 @@ describe('Fan-out flow control over TCP', { timeout: 60_000 }, () => {
     await acking.close();
   });
 
+  it('no player window with ackWindow 0, nor when the connect-time window is already smaller', async () => {
+    for (const config of [{ limits: { fanout: { ackWindow: 0 } } }, { windowAckSize: 256 * 1024 }]) {
+      const plain = new Server({ addr: '127.0.0.1:0', ...config });
+      await plain.listen();
+      const { client } = await rawPlayer(plain.address()!.port, 'nowindow');
+      await client.call('_checkbw', null); // everything the play sent has arrived
+      const windows = client.controls.flatMap((c) => (c.type === MessageType.WindowAcknowledgementSize ? [c.windowSize] : []));
+      assert.deepEqual(windows, [config.windowAckSize ?? 2_500_000]);
+      await closeAll(client);
+      await plain.close();
+    }
+  });
+
   it('holds the publisher while most players stall, resumes once most have drained, and nothing is lost', async () => {
     // Stalled readers fill their kernel buffers at different points (hundreds of KiB apart): the
     // first ones full would be laggers under a 128 KiB limit. Here the limit is above that spread.
