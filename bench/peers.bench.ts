@@ -16,7 +16,7 @@
  *                                                   backlog), nginx-rtmp (1 worker, installed with apt)
  *   PEERS_REPEAT=5        runs per server in each phase (median CPU / RSS; delivery: every run listed)
  *   PEERS_WARMUP_ROUNDS=1 unmeasured rounds of every server before each phase's measured ones
- *   PEERS_N=100           players of phase 1 (a list: 20,100 runs each)
+ *   PEERS_N=100           players of phase 1 (a list: 20,100 runs each; 0 skips phase 1)
  *   PEERS_PLAYERS=rtmpdump  phase 1's players: rtmpdump | lean | client (our full Client) | both (lean, then rtmpdump)
  *   PEERS_SECONDS=10      phase 1's media length
  *   PEERS_LEAN_N=1000     players of phase 2 (lean); 0 skips phase 2
@@ -58,7 +58,7 @@ import { PEERS_DIR, nginxRtmp, nodeMediaServer, ours, oursLargeBacklog, type Pee
 import { deadline, mapLimit, kib, mib, spawnTracked, table, tcpMemoryPages, tcpMemorySettled, tcpPressurePages } from './support/proc.js';
 import { wirePlayer } from './support/wire-rtmp.js';
 
-const COUNTS = (process.env.PEERS_N ?? '100').split(',').map(Number);
+const COUNTS = (process.env.PEERS_N ?? '100').split(',').map(Number).filter((n) => n > 0); // PEERS_N=0: phase 2 only
 const SERVERS = (process.env.PEERS_SERVERS ?? 'rtmp-pipeline,node-media-server').split(',');
 const SECONDS = Number(process.env.PEERS_SECONDS ?? 10);
 const LEAN_N = Number(process.env.PEERS_LEAN_N ?? 1000);
