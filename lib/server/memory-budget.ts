@@ -163,7 +163,8 @@ export class MemoryBudget {
     this.lastBacklog = total - this.partialTotal;
     if (total <= this.limit) return;
     this.overruns++;
-    alone.sort((a, b) => b.held - a.held);
+    alone.sort(largestFirst);
+    for (const group of groups) group.sort(largestFirst);
     let next = 0;
     while (total > this.limit) {
       // The most freed; among equals the larger holding (a group whose largest ties with the next
@@ -204,7 +205,7 @@ export class MemoryBudget {
 
   /**
    * Every account's holding and the total: connections alone, and groups of connections with one
-   * `sharedBacklogGroup`, which count as the largest among them (each group sorted, largest first).
+   * `sharedBacklogGroup`, which count as the largest among them (in no order: only an overrun sorts).
    */
   private holdings(): { total: number; alone: Holding[]; groups: Holding[][] } {
     const alone: Holding[] = [];
@@ -225,8 +226,9 @@ export class MemoryBudget {
     }
     const groups = byKey === undefined ? [] : [...byKey.values()];
     for (const group of groups) {
-      group.sort((a, b) => b.held - a.held);
-      total += group[0]!.held;
+      let largest = 0;
+      for (const { held } of group) if (held > largest) largest = held;
+      total += largest;
     }
     return { total, alone, groups };
   }
@@ -236,4 +238,8 @@ export class MemoryBudget {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+function largestFirst(a: Holding, b: Holding): number {
+  return b.held - a.held;
 }

@@ -479,9 +479,12 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
     return this.handleEvent(event);
   }
 
-  /** The last Window Acknowledgement Size we sent. */
-  protected announcedWindow?: number;
   private readonly peerAcks = new PeerAcknowledgements();
+
+  /** The last Window Acknowledgement Size we sent (undefined: none, or 0). */
+  protected get announcedWindow(): number | undefined {
+    return this.peerAcks.window || undefined;
+  }
 
   /** RTMP 1.0 §5.4.5: a peer bandwidth different from the last window we sent gets a Window Ack Size. */
   private onPeerBandwidth(windowSize: number): void {
@@ -490,7 +493,6 @@ export class RtmpConnection extends EventEmitter<ConnectionEvents> {
   }
 
   protected sendWindowAckSize(windowSize: number): void {
-    this.announcedWindow = windowSize;
     this.peerAcks.window = windowSize;
     this.send({ kind: 'protocolControl', streamId: 0, timestamp: 0, control: { type: MessageType.WindowAcknowledgementSize, windowSize } });
   }

@@ -111,6 +111,17 @@ test('players of one live stream count once, as the largest of their backlogs (t
   budget.stop();
 });
 
+test('in a group over the budget the largest goes first, whatever order its players joined in', () => {
+  const budget = new MemoryBudget(1000);
+  const group = [100, 590, 1500].map((n, i) => new FakeConnection(`g${i}`, n, 'live/g'));
+  attachAll(budget, group);
+  budget.check();
+  assert.deepEqual(group.map((c) => c.closed), [false, false, true], 'closing the 1500 frees 910: 590 left');
+  assert.equal(budget.stats().backlogBytes, 590);
+  assert.equal(budget.stats().closedConnections, 1);
+  budget.stop();
+});
+
 test('a group whose largest players tie: each close frees nothing until the tie is gone, and the check still ends within the budget', () => {
   const budget = new MemoryBudget(500);
   const tied = [700, 700, 700, 200].map((n, i) => new FakeConnection(`t${i}`, n, 'live/t'));
